@@ -1,0 +1,214 @@
+"""Authentication: one DRF class per token kind, and `authenticate_request` for plain views.
+
+GitLab's order and edge cases (spec gitlab-pypi.md §2.1): deploy tokens, then personal access
+tokens, then CI job tokens (Basic username `gitlab-ci-token`). In HTTP Basic the username is
+ignored for PATs and deploy tokens, and a random wrong password is simply anonymous; a known
+but expired or revoked PAT, or a bad job token, is a hard 401.
+"""
+
+import base64
+import binascii
+
+from django.http import HttpRequest
+from rest_framework.authentication import BaseAuthentication
+
+from auth_tokens import services, tokens
+from auth_tokens.models import PersonalAccessToken
+from projects.exceptions import Forbidden, RegistryError
+from projects.principals import Principal
+
+CI_JOB_USERNAME = "gitlab-ci-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class InvalidToken(RegistryError):
+    """401 for a credential that was presented and refused."""
+
+    status_code = 401
+
+    def __init__(self, description: str | None = None) -> None:
+        self.description = description
+        super().__init__("401 Unauthorized", headers={"WWW-Authenticate": _bearer_challenge()})
+
+    @property
+    def body(self) -> dict[str, object]:
+        if self.description:
+            return {"error": "invalid_token", "error_description": self.description}
+        return {"message": self.message}
+
+
+class InsufficientScope(RegistryError):
+    """403 for a token whose scopes do not cover the request (e.g. read_api on a POST)."""
+
+    status_code = 403
+
+    @property
+    def body(self) -> dict[str, object]:
+        return {
+            "error": "insufficient_scope",
+            "error_description": "The request requires higher privileges than provided by the "
+            "access token.",
+            "scope": "api",
+        }
+
+
+def _bearer_challenge() -> str:
+    return 'Bearer realm="GitLab", error="invalid_token"'
+
+
+def basic_credentials(request: HttpRequest) -> tuple[str, str] | None:
+    """(username, password) from an `Authorization: Basic` header, or None."""
+    scheme, _, value = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    username, sep, password = decoded.partition(":")
+    return (username, password) if sep else None
+
+
+def bearer_token(request: HttpRequest) -> str | None:
+    scheme, _, value = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    return value.strip() or None if scheme.lower() == "bearer" else None
+
+
+def _header(request: HttpRequest, name: str) -> str | None:
+    return request.META.get(f"HTTP_{name.upper().replace('-', '_')}") or None
+
+
+def _check_user(principal: Principal) -> Principal:
+    if principal.user is not None and principal.user.is_blocked:
+        raise Forbidden("Your account has been blocked.")
+    return principal
+
+
+class DeployTokenAuthentication(BaseAuthentication):
+    """`DEPLOY-TOKEN` header, Bearer, or a Basic password that is a deploy token."""
+
+    def authenticate(self, request: HttpRequest) -> tuple[None, Principal] | None:
+        named = _header(request, "DEPLOY-TOKEN") or _bearer_of_kind(
+            request, tokens.DEPLOY_TOKEN_PREFIX
+        )
+        if named is not None:
+            return self._authenticate(named) or _refuse()
+        basic = basic_credentials(request)
+        if basic and basic[1].startswith(tokens.DEPLOY_TOKEN_PREFIX):
+            # An unknown, revoked or expired deploy token in Basic auth is anonymous.
+            return self._authenticate(basic[1])
+        return None
+
+    def _authenticate(self, secret: str) -> tuple[None, Principal] | None:
+        token = services.deploy_token_find(secret)
+        if token is None:
+            return None
+        services.token_touch(token)
+        return None, Principal.for_deploy_token(token)
+
+    def authenticate_header(self, request: HttpRequest) -> str:
+        return _bearer_challenge()
+
+
+def _bearer_of_kind(request: HttpRequest, prefix: str) -> str | None:
+    bearer = bearer_token(request)
+    return bearer if bearer is not None and bearer.startswith(prefix) else None
+
+
+def _refuse() -> None:
+    raise InvalidToken()
+
+
+class PersonalAccessTokenAuthentication(BaseAuthentication):
+    """`PRIVATE-TOKEN` header, Bearer, or a Basic password that is a personal access token."""
+
+    def authenticate(self, request: HttpRequest) -> tuple[object, Principal] | None:
+        bearer = bearer_token(request)
+        if bearer is not None and bearer.startswith(
+            (tokens.DEPLOY_TOKEN_PREFIX, tokens.JOB_TOKEN_PREFIX)
+        ):
+            bearer = None  # another class answers for it
+        named = _header(request, "PRIVATE-TOKEN") or bearer
+        basic = basic_credentials(request)
+        if named is not None:
+            token = services.personal_access_token_find(named)
+            if token is None:
+                raise InvalidToken()
+        elif basic and basic[1].startswith(tokens.PERSONAL_ACCESS_TOKEN_PREFIX):
+            token = services.personal_access_token_find(basic[1])
+            if token is None:
+                return None  # a random wrong password is anonymous (spec §2.1)
+        else:
+            return None
+        _check_token(token, request.method)
+        services.token_touch(token)
+        principal = _check_user(Principal.for_user(token.user, personal_access_token=token))
+        return token.user, principal
+
+    def authenticate_header(self, request: HttpRequest) -> str:
+        return _bearer_challenge()
+
+
+def _check_token(token: PersonalAccessToken, method: str | None) -> None:
+    if token.revoked:
+        raise InvalidToken("Token was revoked. You have to re-authorize from the user.")
+    if token.is_expired:
+        raise InvalidToken("Token is expired. You can either do re-authorization or token refresh.")
+    _check_scopes(token.scopes, method)
+
+
+def _check_scopes(scopes: list[str], method: str | None) -> None:
+    # GitLab: `api` for everything, `read_api` only for GET and HEAD (lib/api/api.rb).
+    if "api" in scopes or ("read_api" in scopes and method in SAFE_METHODS):
+        return
+    raise InsufficientScope()
+
+
+class JobTokenAuthentication(BaseAuthentication):
+    """`JOB-TOKEN` header, Bearer job token, or Basic `gitlab-ci-token:<job token>`."""
+
+    def authenticate(self, request: HttpRequest) -> tuple[object, Principal] | None:
+        secret = _header(request, "JOB-TOKEN")
+        bearer = bearer_token(request)
+        if secret is None and bearer and bearer.startswith(tokens.JOB_TOKEN_PREFIX):
+            secret = bearer
+        basic = basic_credentials(request)
+        if secret is None and basic and basic[0] == CI_JOB_USERNAME and basic[1]:
+            secret = basic[1]
+        if secret is None:
+            return None
+        job = services.ci_job_find(secret)
+        if job is None:
+            raise InvalidToken()
+        return job.user, _check_user(Principal.for_job(job))
+
+    def authenticate_header(self, request: HttpRequest) -> str:
+        return _bearer_challenge()
+
+
+AUTHENTICATION_CLASSES = (
+    DeployTokenAuthentication,
+    PersonalAccessTokenAuthentication,
+    JobTokenAuthentication,
+)
+
+
+def authenticate_request(request: HttpRequest) -> Principal:
+    """The caller of a plain Django view: a token, else the signed-in session user, else nobody.
+
+    Raises InvalidToken (401), InsufficientScope or Forbidden (403) as GitLab does.
+    """
+    for authentication_class in AUTHENTICATION_CLASSES:
+        result = authentication_class().authenticate(request)
+        if result is not None:
+            return result[1]
+    session_user = getattr(request, "user", None)
+    if session_user is not None and session_user.is_authenticated:
+        return _check_user(Principal.for_user(session_user))
+    return Principal.anonymous()
+
+
+def principal_of(request: HttpRequest) -> Principal:
+    """The Principal a DRF request was authenticated as (anonymous when none)."""
+    auth = getattr(request, "auth", None)
+    return auth if isinstance(auth, Principal) else Principal.anonymous()

@@ -1,0 +1,156 @@
+"""Issue, find, revoke and finish: the token life cycle. Secrets are returned once, never kept."""
+
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from auth_tokens import tokens
+from auth_tokens.models import (
+    DEPLOY_TOKEN_SCOPES,
+    PERSONAL_ACCESS_TOKEN_SCOPES,
+    CiJob,
+    DeployToken,
+    PersonalAccessToken,
+)
+from projects.exceptions import BadRequest
+from projects.models import Group, Project, User
+
+# Writing last_used_at on every request would turn each read into a write.
+LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
+
+
+def _clean_scopes(scopes: Iterable[str], allowed: tuple[str, ...]) -> list[str]:
+    scopes = list(dict.fromkeys(scopes))
+    if not scopes or any(scope not in allowed for scope in scopes):
+        raise BadRequest("scopes does not have a valid value")
+    return scopes
+
+
+def personal_access_token_issue(
+    *,
+    user: User,
+    name: str,
+    scopes: Iterable[str],
+    expires_at: datetime.date | None = None,
+    description: str = "",
+) -> tuple[PersonalAccessToken, str]:
+    """Create a personal access token; returns it with its secret, which is never stored."""
+    if not name:
+        raise BadRequest("name is missing")
+    secret = tokens.generate(tokens.PERSONAL_ACCESS_TOKEN_PREFIX)
+    token = PersonalAccessToken.objects.create(
+        user=user,
+        name=name,
+        description=description,
+        scopes=_clean_scopes(scopes, PERSONAL_ACCESS_TOKEN_SCOPES),
+        expires_at=expires_at,
+        token_digest=tokens.digest(secret),
+        token_prefix=tokens.display_prefix(secret, tokens.PERSONAL_ACCESS_TOKEN_PREFIX),
+    )
+    return token, secret
+
+
+@transaction.atomic
+def personal_access_token_rotate(
+    *, token: PersonalAccessToken, expires_at: datetime.date | None = None
+) -> tuple[PersonalAccessToken, str]:
+    """Revoke `token` and issue a new one with the same name and scopes (GitLab's rotate)."""
+    token_revoke(token=token)
+    return personal_access_token_issue(
+        user=token.user, name=token.name, scopes=token.scopes,
+        expires_at=expires_at or token.expires_at, description=token.description,
+    )
+
+
+def deploy_token_issue(
+    *,
+    owner: Project | Group,
+    name: str,
+    scopes: Iterable[str],
+    username: str = "",
+    expires_at: datetime.datetime | None = None,
+) -> tuple[DeployToken, str]:
+    """Create a deploy token on a project or a group; returns it with its secret."""
+    if not name:
+        raise BadRequest("name is missing")
+    secret = tokens.generate(tokens.DEPLOY_TOKEN_PREFIX)
+    with transaction.atomic():
+        token = DeployToken.objects.create(
+            project=owner if isinstance(owner, Project) else None,
+            group=owner if isinstance(owner, Group) else None,
+            name=name,
+            username=username,
+            scopes=_clean_scopes(scopes, DEPLOY_TOKEN_SCOPES),
+            expires_at=expires_at,
+            token_digest=tokens.digest(secret),
+            token_prefix=tokens.display_prefix(secret, tokens.DEPLOY_TOKEN_PREFIX),
+        )
+        if not username:
+            # GitLab's default username needs the id, so it is set once the row exists.
+            token.username = f"gitlab+deploy-token-{token.pk}"
+            token.save(update_fields=["username"])
+    return token, secret
+
+
+def token_revoke(*, token: PersonalAccessToken | DeployToken) -> None:
+    """Revoke a token; the row stays, so lists and audits still show it."""
+    token.revoked = True
+    token.save(update_fields=["revoked"])
+
+
+def ci_job_start(*, project: Project, user: User, name: str = "") -> tuple[CiJob, str]:
+    """Start a CI job for `user` in `project`; returns it with its job token."""
+    secret = tokens.generate(tokens.JOB_TOKEN_PREFIX)
+    job = CiJob.objects.create(
+        project=project,
+        user=user,
+        name=name,
+        token_digest=tokens.digest(secret),
+        token_prefix=tokens.display_prefix(secret, tokens.JOB_TOKEN_PREFIX),
+    )
+    return job, secret
+
+
+def ci_job_finish(*, job: CiJob, status: str = CiJob.Status.SUCCESS) -> CiJob:
+    """End a job; from now on its token is refused."""
+    if status == CiJob.Status.RUNNING or status not in CiJob.Status.values:
+        raise BadRequest("status does not have a valid value")
+    job.status = status
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "finished_at"])
+    return job
+
+
+def _find(rows: QuerySet, secret: str) -> Any:
+    """The row whose digest matches `secret`, compared in constant time after the lookup."""
+    row = rows.filter(token_digest=tokens.digest(secret)).first()
+    return row if row is not None and tokens.matches(secret, row.token_digest) else None
+
+
+def personal_access_token_find(secret: str) -> PersonalAccessToken | None:
+    """The PAT with this secret, active or not (the caller tells revoked from expired)."""
+    return _find(PersonalAccessToken.objects.select_related("user"), secret)
+
+
+def deploy_token_find(secret: str) -> DeployToken | None:
+    """The active deploy token with this secret; revoked or expired ones do not match."""
+    token = _find(DeployToken.objects.select_related("group", "project"), secret)
+    return token if token is not None and token.active else None
+
+
+def ci_job_find(secret: str) -> CiJob | None:
+    """The running job whose token this is."""
+    job = _find(CiJob.objects.select_related("user", "project"), secret)
+    return job if job is not None and job.running else None
+
+
+def token_touch(token: PersonalAccessToken | DeployToken) -> None:
+    """Record that a token was used, at most once a minute."""
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+        type(token).objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now

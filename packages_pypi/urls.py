@@ -1,0 +1,3 @@
+"""PyPI routes under /api/v4 (GitLab's paths)."""
+
+urlpatterns: list = []

@@ -1,0 +1,291 @@
+"""The one access policy: `can()` for every kind of caller, and the 401/403/404 decision.
+
+Rules are GitLab's (spec gitlab-pypi.md §2.2-2.5): visibility grants reads, roles grant the rest,
+deploy tokens act by scope on their project or group tree, CI job tokens act as their job's user
+within their job's project, and blocked users can do nothing.
+"""
+
+import datetime
+import enum
+
+from django.db.models import Max, Q, QuerySet
+from django.utils import timezone
+
+from projects.exceptions import Forbidden, NotFound, Unauthorized
+from projects.models import Group, GroupMember, Project, ProjectMember
+from projects.principals import Principal, PrincipalKind
+from projects.roles import AccessLevel, FeatureAccess, Visibility
+from projects.selectors import group_get_by_ref, project_get_by_ref, projects_in_tree
+
+READ_PACKAGE_REGISTRY = "read_package_registry"
+WRITE_PACKAGE_REGISTRY = "write_package_registry"
+PACKAGE_SCOPES = frozenset({READ_PACKAGE_REGISTRY, WRITE_PACKAGE_REGISTRY})
+
+
+class Ability(enum.StrEnum):
+    READ_PROJECT = "read_project"
+    READ_GROUP = "read_group"
+    READ_PACKAGE = "read_package"
+    CREATE_PACKAGE = "create_package"
+    DESTROY_PACKAGE = "destroy_package"
+    ADMIN_PROJECT = "admin_project"
+    ADMIN_GROUP = "admin_group"
+
+
+WRITE_ABILITIES = frozenset(
+    {Ability.CREATE_PACKAGE, Ability.DESTROY_PACKAGE, Ability.ADMIN_PROJECT, Ability.ADMIN_GROUP}
+)
+
+# The least role each ability needs from a member (guests pull packages: GitLab's
+# allow_guest_plus_roles_to_pull_packages, which its own tests run with).
+_PROJECT_ROLE_NEEDED = {
+    Ability.READ_PROJECT: AccessLevel.GUEST,
+    Ability.READ_PACKAGE: AccessLevel.GUEST,
+    Ability.CREATE_PACKAGE: AccessLevel.DEVELOPER,
+    Ability.DESTROY_PACKAGE: AccessLevel.MAINTAINER,
+    Ability.ADMIN_PROJECT: AccessLevel.MAINTAINER,
+}
+_GROUP_ROLE_NEEDED = {
+    Ability.READ_GROUP: AccessLevel.GUEST,
+    Ability.READ_PACKAGE: AccessLevel.GUEST,
+    Ability.DESTROY_PACKAGE: AccessLevel.MAINTAINER,
+    Ability.ADMIN_GROUP: AccessLevel.OWNER,
+}
+_PACKAGE_ABILITIES = frozenset(
+    {Ability.READ_PACKAGE, Ability.CREATE_PACKAGE, Ability.DESTROY_PACKAGE}
+)
+
+
+def can(principal: Principal, ability: Ability, subject: Project | Group) -> bool:
+    """Whether `principal` may do `ability` to `subject` (a project or a group)."""
+    if principal.user is not None and principal.user.is_blocked:
+        return False
+    if isinstance(subject, Project):
+        return _can_on_project(principal, ability, subject)
+    return _can_on_group(principal, ability, subject)
+
+
+def _can_on_project(principal: Principal, ability: Ability, project: Project) -> bool:
+    if ability in _PACKAGE_ABILITIES and not project.packages_enabled:
+        return False
+    if principal.kind is PrincipalKind.DEPLOY_TOKEN:
+        return _deploy_token_can(principal, ability, project) or _member_can(
+            ability, project, AccessLevel.NO_ACCESS, signed_in=False
+        )
+    if principal.kind is PrincipalKind.JOB and principal.job.project_id != project.pk:
+        # Outside its own project a job token sees only what visibility shows.
+        return ability in {Ability.READ_PROJECT, Ability.READ_PACKAGE} and _member_can(
+            ability, project, AccessLevel.NO_ACCESS, signed_in=True
+        )
+    if principal.is_admin:
+        return ability in _PROJECT_ROLE_NEEDED
+    level = access_level(principal, project)
+    return _member_can(ability, project, level, signed_in=principal.user is not None)
+
+
+def _member_can(ability: Ability, project: Project, level: int, *, signed_in: bool) -> bool:
+    """The project rule for a user with role `level` (NO_ACCESS for non-members)."""
+    shown = _visible(project.visibility, signed_in=signed_in)
+    if ability is Ability.READ_PROJECT:
+        return shown or level >= AccessLevel.GUEST
+    if ability is Ability.READ_PACKAGE:
+        registry = project.package_registry_access_level
+        if registry == FeatureAccess.PUBLIC or level >= AccessLevel.GUEST:
+            return True
+        return registry == FeatureAccess.ENABLED and shown
+    needed = _PROJECT_ROLE_NEEDED.get(ability)
+    return needed is not None and level >= needed
+
+
+def _can_on_group(principal: Principal, ability: Ability, group: Group) -> bool:
+    if principal.kind is PrincipalKind.DEPLOY_TOKEN:
+        return _deploy_token_can(principal, ability, group) or (
+            ability in {Ability.READ_GROUP, Ability.READ_PACKAGE}
+            and _visible(group.visibility, signed_in=False)
+        )
+    if principal.kind is PrincipalKind.JOB:
+        return _job_can_on_group(principal, ability, group)
+    if principal.is_admin:
+        return ability in _GROUP_ROLE_NEEDED
+    signed_in = principal.user is not None
+    level = access_level(principal, group)
+    if ability in {Ability.READ_GROUP, Ability.READ_PACKAGE}:
+        if _visible(group.visibility, signed_in=signed_in) or level >= AccessLevel.GUEST:
+            return True
+        # A member of something inside a private group may see the group itself.
+        below = ability is Ability.READ_GROUP and signed_in
+        return below and _has_membership_below(principal, group)
+    needed = _GROUP_ROLE_NEEDED.get(ability)
+    return needed is not None and level >= needed
+
+
+def _job_can_on_group(principal: Principal, ability: Ability, group: Group) -> bool:
+    """A job token reads a group only for its own project's sake, or what visibility shows.
+
+    Deliberate difference from GitLab, whose group routes skip job-token policies and so let
+    a job read every project its user can: here a job stays within its project everywhere.
+    """
+    if ability not in {Ability.READ_GROUP, Ability.READ_PACKAGE}:
+        return False
+    if _visible(group.visibility, signed_in=True):
+        return True
+    project = principal.job.project
+    inside = project.full_path.startswith(f"{group.full_path}/")
+    return inside and _can_on_project(principal, Ability.READ_PACKAGE, project)
+
+
+def _visible(visibility: int, *, signed_in: bool) -> bool:
+    return visibility == Visibility.PUBLIC or (signed_in and visibility == Visibility.INTERNAL)
+
+
+def _deploy_token_can(principal: Principal, ability: Ability, subject: Project | Group) -> bool:
+    token = principal.deploy_token
+    if not _deploy_token_covers(principal, subject):
+        return False
+    scopes = set(token.scopes)
+    if ability in {Ability.READ_PROJECT, Ability.READ_GROUP, Ability.READ_PACKAGE}:
+        return bool(scopes & PACKAGE_SCOPES)
+    if ability in {Ability.CREATE_PACKAGE, Ability.DESTROY_PACKAGE}:
+        return isinstance(subject, Project) and WRITE_PACKAGE_REGISTRY in scopes
+    return False
+
+
+def _deploy_token_covers(principal: Principal, subject: Project | Group) -> bool:
+    """A project token covers its project; a group token its group and everything below."""
+    token = principal.deploy_token
+    if token.project_id is not None:
+        return isinstance(subject, Project) and subject.pk == token.project_id
+    root = token.group.full_path
+    return subject.full_path == root or subject.full_path.startswith(f"{root}/")
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+def access_level(principal: Principal, subject: Project | Group) -> int:
+    """The user's highest unexpired role on `subject`, inherited down the group tree."""
+    user = principal.user
+    if user is None:
+        return AccessLevel.NO_ACCESS
+    key = (type(subject).__name__, subject.pk)
+    if key not in principal.levels:
+        principal.levels[key] = _compute_access_level(user, subject)
+    return principal.levels[key]
+
+
+def _compute_access_level(user: object, subject: Project | Group) -> int:
+    unexpired = Q(expires_at__isnull=True) | Q(expires_at__gte=_today())
+    group = subject.namespace if isinstance(subject, Project) else subject
+    levels = [
+        GroupMember.objects.filter(unexpired, user=user, group__full_path__in=group.ancestor_paths)
+        .aggregate(level=Max("access_level"))["level"]
+    ]
+    if isinstance(subject, Project):
+        levels.append(
+            ProjectMember.objects.filter(unexpired, user=user, project=subject).aggregate(
+                level=Max("access_level")
+            )["level"]
+        )
+    return max((level for level in levels if level is not None), default=AccessLevel.NO_ACCESS)
+
+
+def _has_membership_below(principal: Principal, group: Group) -> bool:
+    below = f"{group.full_path}/"
+    return (
+        GroupMember.objects.filter(user=principal.user, group__full_path__startswith=below).exists()
+        or ProjectMember.objects.filter(
+            user=principal.user, project__full_path__startswith=below
+        ).exists()
+    )
+
+
+def access_project(principal: Principal, ref: str | int, ability: Ability) -> Project:
+    """The project `ref` names, if `principal` may do `ability` to it.
+
+    Raises NotFound when it is missing or hidden from a signed-in caller, Unauthorized (with the
+    Basic challenge) for an anonymous caller, Forbidden when it is visible but not allowed.
+    """
+    project = project_get_by_ref(ref)
+    if project is None:
+        raise NotFound("Project")
+    if can(principal, ability, project):
+        return project
+    _deny(principal, ability, can_see=can(principal, Ability.READ_PROJECT, project), what="Project")
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def access_group(principal: Principal, ref: str | int, ability: Ability) -> Group:
+    """The group `ref` names, if `principal` may do `ability` to it; raises as access_project."""
+    group = group_get_by_ref(ref)
+    if group is None:
+        raise NotFound("Group")
+    if can(principal, ability, group):
+        return group
+    _deny(principal, ability, can_see=can(principal, Ability.READ_GROUP, group), what="Group")
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _deny(principal: Principal, ability: Ability, *, can_see: bool, what: str) -> None:
+    """GitLab's status rules (spec §2.5): the one place they live."""
+    if not can_see:
+        # A private thing must not be told apart from a missing one by a signed-in caller;
+        # anonymous callers get the challenge so that pip retries with credentials.
+        raise Unauthorized() if principal.is_anonymous else NotFound(what)
+    if principal.is_anonymous and ability in WRITE_ABILITIES:
+        raise Unauthorized()
+    raise Forbidden()
+
+
+def readable_projects(principal: Principal, group: Group) -> QuerySet[Project]:
+    """Projects in `group`'s tree whose packages `principal` may read: `can()` as one query."""
+    projects = projects_in_tree(group).exclude(
+        package_registry_access_level=FeatureAccess.DISABLED
+    )
+    if principal.user is not None and principal.user.is_blocked:
+        return projects.none()
+    if principal.is_admin:
+        return projects
+    return projects.filter(_readable_filter(principal))
+
+
+def _readable_filter(principal: Principal) -> Q:
+    signed_in = principal.user is not None
+    enabled = Q(package_registry_access_level=FeatureAccess.ENABLED)
+    shown = Q(visibility=Visibility.PUBLIC)
+    if signed_in:
+        shown |= Q(visibility=Visibility.INTERNAL)
+    allowed = Q(package_registry_access_level=FeatureAccess.PUBLIC) | (enabled & shown)
+    if principal.kind is PrincipalKind.DEPLOY_TOKEN:
+        token = principal.deploy_token
+        if set(token.scopes) & PACKAGE_SCOPES:
+            if token.project_id is not None:
+                allowed |= Q(pk=token.project_id)
+            else:
+                root = token.group.full_path
+                allowed |= Q(namespace__full_path=root) | Q(
+                    namespace__full_path__startswith=f"{root}/"
+                )
+        return allowed
+    if principal.kind is PrincipalKind.JOB:
+        if _can_on_project(principal, Ability.READ_PACKAGE, principal.job.project):
+            allowed |= Q(pk=principal.job.project_id)
+        return allowed
+    if signed_in:
+        allowed |= _member_filter(principal)
+    return allowed
+
+
+def _member_filter(principal: Principal) -> Q:
+    unexpired = Q(expires_at__isnull=True) | Q(expires_at__gte=_today())
+    member = Q(
+        pk__in=ProjectMember.objects.filter(
+            unexpired, user=principal.user, access_level__gte=AccessLevel.GUEST
+        ).values("project_id")
+    )
+    group_paths = GroupMember.objects.filter(
+        unexpired, user=principal.user, access_level__gte=AccessLevel.GUEST
+    ).values_list("group__full_path", flat=True)
+    for path in group_paths:
+        member |= Q(namespace__full_path=path) | Q(namespace__full_path__startswith=f"{path}/")
+    return member

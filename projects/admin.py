@@ -1,0 +1,72 @@
+"""Django admin for users, groups, projects, memberships and the instance settings."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from projects.models import ApplicationSettings, Group, GroupMember, Project, ProjectMember, User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ("username", "name", "email", "is_superuser", "state", "last_login")
+    list_filter = ("is_superuser", "state")
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        ("Registry", {"fields": ("name", "state")}),
+    )
+
+
+class GroupMemberInline(admin.TabularInline):
+    model = GroupMember
+    extra = 0
+    autocomplete_fields = ("user",)
+
+
+class ProjectMemberInline(admin.TabularInline):
+    model = ProjectMember
+    extra = 0
+    autocomplete_fields = ("user",)
+
+
+@admin.register(Group)
+class GroupAdmin(admin.ModelAdmin):
+    list_display = ("full_path", "name", "visibility", "pypi_package_requests_forwarding")
+    search_fields = ("full_path", "name")
+    readonly_fields = ("full_path", "created_at")
+    inlines = (GroupMemberInline,)
+
+    def get_readonly_fields(self, request, obj=None) -> tuple[str, ...]:  # noqa: ANN001
+        # Moving or renaming would leave descendants' full paths behind: create only.
+        return (*self.readonly_fields, "path", "parent") if obj else self.readonly_fields
+
+    def save_model(self, request, obj: Group, form, change: bool) -> None:  # noqa: ANN001
+        if not change:
+            obj.full_path = f"{obj.parent.full_path}/{obj.path}" if obj.parent else obj.path
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ("full_path", "name", "visibility", "package_registry_access_level")
+    search_fields = ("full_path", "name")
+    readonly_fields = ("full_path", "created_at")
+    inlines = (ProjectMemberInline,)
+
+    def get_readonly_fields(self, request, obj=None) -> tuple[str, ...]:  # noqa: ANN001
+        return (*self.readonly_fields, "path", "namespace") if obj else self.readonly_fields
+
+    def save_model(self, request, obj: Project, form, change: bool) -> None:  # noqa: ANN001
+        if not change:
+            obj.full_path = f"{obj.namespace.full_path}/{obj.path}"
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(ApplicationSettings)
+class ApplicationSettingsAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "pypi_package_requests_forwarding", "updated_at")
+
+    def has_add_permission(self, request) -> bool:  # noqa: ANN001
+        return not ApplicationSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+        return False

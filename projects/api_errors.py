@@ -1,0 +1,35 @@
+"""Render domain errors as GitLab does: JSON bodies with the status each error carries."""
+
+from django.http import Http404, HttpResponse, JsonResponse
+from rest_framework import exceptions as drf_exceptions
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from projects.exceptions import RegistryError
+
+# lib/api/api.rb sets these on every API answer.
+API_HEADERS = {"X-Frame-Options": "SAMEORIGIN", "X-Content-Type-Options": "nosniff"}
+
+
+def error_response(error: RegistryError) -> HttpResponse:
+    """A plain Django response for a RegistryError (for the non-DRF protocol views)."""
+    response = JsonResponse(error.body, status=error.status_code)
+    for name, value in {**API_HEADERS, **error.headers}.items():
+        response[name] = value
+    return response
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    """DRF's handler, taught our RegistryError and GitLab's body shapes."""
+    if isinstance(exc, RegistryError):
+        return Response(exc.body, status=exc.status_code, headers=exc.headers)
+    if isinstance(exc, Http404):
+        return Response({"message": "404 Not Found"}, status=404)
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(exc, drf_exceptions.APIException):
+        detail = response.data.get("detail") if isinstance(response.data, dict) else None
+        if detail is not None:
+            response.data = {"message": f"{response.status_code} {detail}"}
+        elif isinstance(exc, drf_exceptions.ValidationError):
+            response.data = {"message": response.data}
+    return response

@@ -1,0 +1,149 @@
+"""Users, groups with subgroups, projects, memberships and the instance settings."""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models.functions import Lower
+
+from projects.roles import AccessLevel, FeatureAccess, Visibility
+
+PATH_REGEX = r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$"
+
+
+class User(AbstractUser):
+    """A person who signs in; `is_superuser` is GitLab's admin flag."""
+
+    class State(models.TextChoices):
+        ACTIVE = "active"
+        BLOCKED = "blocked"
+
+    name = models.CharField(max_length=255, blank=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.ACTIVE)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.is_superuser
+
+    @property
+    def is_blocked(self) -> bool:
+        return self.state == self.State.BLOCKED or not self.is_active
+
+    def __str__(self) -> str:
+        return self.username
+
+
+class Group(models.Model):
+    """A namespace that holds projects and subgroups; `full_path` is `parent/child/...`."""
+
+    name = models.CharField(max_length=255)
+    path = models.CharField(max_length=255)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    # Denormalised so that a subtree is one prefix query and a path lookup one index hit.
+    full_path = models.CharField(max_length=1024, editable=False)
+    description = models.TextField(blank=True)
+    visibility = models.IntegerField(choices=Visibility.choices, default=Visibility.PRIVATE)
+    # None inherits from the parent group, and at the top from the instance setting.
+    pypi_package_requests_forwarding = models.BooleanField(
+        null=True,
+        blank=True,
+        help_text="Forward PyPI misses to the upstream index. Empty: inherit from the parent.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("full_path"), name="group_full_path_unique_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_path
+
+    @property
+    def ancestor_paths(self) -> list[str]:
+        """Full paths of this group and every ancestor, outermost first."""
+        parts = self.full_path.split("/")
+        return ["/".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+class Project(models.Model):
+    """A project in a group; it owns packages."""
+
+    name = models.CharField(max_length=255)
+    path = models.CharField(max_length=255)
+    namespace = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="projects")
+    full_path = models.CharField(max_length=1024, editable=False)
+    description = models.TextField(blank=True)
+    visibility = models.IntegerField(choices=Visibility.choices, default=Visibility.PRIVATE)
+    package_registry_access_level = models.IntegerField(
+        choices=FeatureAccess.choices, default=FeatureAccess.ENABLED
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("full_path"), name="project_full_path_unique_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_path
+
+    @property
+    def packages_enabled(self) -> bool:
+        return self.package_registry_access_level != FeatureAccess.DISABLED
+
+
+class GroupMember(models.Model):
+    """A user's role in a group; it holds in every subgroup and project below."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="group_memberships")
+    access_level = models.IntegerField(choices=AccessLevel.choices)
+    expires_at = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["group", "user"], name="group_member_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.group} ({self.get_access_level_display()})"
+
+
+class ProjectMember(models.Model):
+    """A user's role in one project."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="project_memberships")
+    access_level = models.IntegerField(choices=AccessLevel.choices)
+    expires_at = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "user"], name="project_member_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.project} ({self.get_access_level_display()})"
+
+
+class ApplicationSettings(models.Model):
+    """The instance-wide settings: one row, id 1 (GitLab's ApplicationSetting)."""
+
+    # GitLab's default is true (AddPypiPackageRequestsForwardingToApplicationSettings).
+    pypi_package_requests_forwarding = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "application settings"
+        verbose_name_plural = "application settings"
+
+    def __str__(self) -> str:
+        return "Application settings"
+
+    @classmethod
+    def load(cls) -> "ApplicationSettings":
+        settings, _ = cls.objects.get_or_create(pk=1)
+        return settings

@@ -1,0 +1,68 @@
+"""Who is calling: a user, a deploy token, a CI job, or nobody, behind one type."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from auth_tokens.models import CiJob, DeployToken, PersonalAccessToken
+    from projects.models import User
+
+
+class PrincipalKind(enum.StrEnum):
+    ANONYMOUS = "anonymous"
+    USER = "user"
+    DEPLOY_TOKEN = "deploy_token"
+    JOB = "job"
+
+
+@dataclass(frozen=True, eq=False)
+class Principal:
+    """The caller of one request; the access policy answers for every kind alike.
+
+    `user` is whose memberships count: the signed-in user, the PAT's owner, or the CI job's
+    user. A deploy token has no user: its scopes and its project or group decide.
+    """
+
+    kind: PrincipalKind
+    user: User | None = None
+    personal_access_token: PersonalAccessToken | None = None
+    deploy_token: DeployToken | None = None
+    job: CiJob | None = None
+    # Memo of access levels for this request, so repeated checks cost no queries.
+    levels: dict[tuple[str, int], int] = field(default_factory=dict, repr=False)
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.kind is PrincipalKind.ANONYMOUS
+
+    @property
+    def is_admin(self) -> bool:
+        return self.user is not None and self.user.is_admin and not self.user.is_blocked
+
+    @property
+    def token(self) -> PersonalAccessToken | DeployToken | CiJob | None:
+        """The credential that acted, for audit records."""
+        return self.personal_access_token or self.deploy_token or self.job
+
+    @classmethod
+    def anonymous(cls) -> Principal:
+        return cls(kind=PrincipalKind.ANONYMOUS)
+
+    @classmethod
+    def for_user(
+        cls, user: User, personal_access_token: PersonalAccessToken | None = None
+    ) -> Principal:
+        return cls(
+            kind=PrincipalKind.USER, user=user, personal_access_token=personal_access_token
+        )
+
+    @classmethod
+    def for_deploy_token(cls, token: DeployToken) -> Principal:
+        return cls(kind=PrincipalKind.DEPLOY_TOKEN, deploy_token=token)
+
+    @classmethod
+    def for_job(cls, job: CiJob) -> Principal:
+        return cls(kind=PrincipalKind.JOB, user=job.user, job=job)

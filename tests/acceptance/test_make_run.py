@@ -1,0 +1,71 @@
+"""A newcomer's first command: `make run` serves a working registry with an admin."""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, process: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"server exited with {process.returncode}")
+        try:
+            requests.get(url, timeout=2)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.3)
+    raise AssertionError(f"{url} did not answer within {timeout}s")
+
+
+@pytest.mark.slow
+def test_make_run_serves_pages_and_creates_root(tmp_path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REGISTRY_ROOT_PASSWORD"}}
+    env |= {"PORT": str(port), "REGISTRY_DATA_DIR": str(tmp_path / "data")}
+    log = (tmp_path / "run.log").open("w+")
+    process = subprocess.Popen(
+        ["make", "run"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for(f"{base}/-/health", process)
+
+        home = requests.get(f"{base}/", timeout=10)
+        css = requests.get(f"{base}/static/registry.css", timeout=10)
+        log.seek(0)
+        password = re.search(r"admin user 'root' with password: (\S+)", log.read()).group(1)
+        session = requests.Session()
+        login_page = session.get(f"{base}/admin/login/", timeout=10)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page.text).group(1)
+        signed_in = session.post(
+            f"{base}/admin/login/?next=/admin/",
+            data={"csrfmiddlewaretoken": token, "username": "root", "password": password},
+            headers={"Referer": f"{base}/admin/login/"}, timeout=10,
+        )
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+
+    assert home.status_code == 200 and "PyPI registry" in home.text
+    assert css.status_code == 200 and "topbar" in css.text
+    assert signed_in.status_code == 200
+    assert "Site administration" in signed_in.text
+    assert (tmp_path / "data" / "registry.sqlite3").exists()
+    assert (tmp_path / "data" / "secret_key").stat().st_mode & 0o077 == 0
