@@ -1,0 +1,348 @@
+"""Read core metadata (METADATA / PKG-INFO) from an uploaded distribution on local disk."""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+import os
+import re
+import tarfile
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email.message import Message
+from typing import IO, TypeVar
+
+from packaging.version import InvalidVersion, Version
+
+from packages_pypi.names import DistributionFilename, normalize_name, parse_distribution_filename
+
+__all__ = [
+    "MAX_METADATA_SIZE",
+    "MAX_SDIST_MEMBERS",
+    "MAX_SDIST_SCAN_SIZE",
+    "CoreMetadata",
+    "InvalidDistribution",
+    "parse_core_metadata",
+    "read_core_metadata",
+]
+
+PathOrFile = str | os.PathLike[str] | IO[bytes]
+_T = TypeVar("_T")
+
+# Real METADATA files are a few KiB (long READMEs reach a few hundred KiB); anything larger
+# is refused so one upload cannot make us hold an arbitrary blob in memory.
+MAX_METADATA_SIZE = 1024 * 1024
+# Scanning a .tar.gz means decompressing it; these bound the work a gzip bomb can cause.
+MAX_SDIST_MEMBERS = 100_000
+MAX_SDIST_SCAN_SIZE = 2 * 1024 * 1024 * 1024
+
+# Everything the stdlib archive readers raise on corrupt, truncated or exotic input
+# (encrypted zip members raise RuntimeError, unknown compression NotImplementedError).
+_ARCHIVE_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    tarfile.TarError,
+    zlib.error,
+    EOFError,
+    OSError,
+    RuntimeError,
+    NotImplementedError,
+    ValueError,
+)
+
+# Continuation-line prefixes of multi-line headers: distutils/setuptools indent with
+# 8 spaces; PEP 345 adds "|" after 7-8 spaces so blank and indented lines survive.
+_CONTINUATION_PREFIX = re.compile(r"^(?: {8}\|| {7}\|| {8}|[ \t])")
+
+
+class InvalidDistribution(ValueError):
+    """Raised when an uploaded file is not a well-formed wheel or sdist."""
+
+
+@dataclass(frozen=True)
+class CoreMetadata:
+    """Core metadata fields (PEP 566 / PEP 643 / PEP 639); absent fields are ``""``."""
+
+    # The exact METADATA / PKG-INFO bytes, served verbatim as the PEP 658 ".metadata" file.
+    raw: bytes = field(repr=False)
+    metadata_version: str
+    name: str
+    version: str
+    summary: str
+    description: str
+    description_content_type: str
+    keywords: str
+    author: str
+    author_email: str
+    maintainer: str
+    maintainer_email: str
+    license: str
+    license_expression: str
+    home_page: str
+    requires_python: str
+    requires_dist: tuple[str, ...]
+    classifiers: tuple[str, ...]
+    project_urls: tuple[str, ...]
+
+
+def read_core_metadata(path_or_file: PathOrFile, filename: str) -> CoreMetadata:
+    """Read and parse the core metadata of the distribution stored at ``path_or_file``.
+
+    ``filename`` is the uploaded name and decides the format (wheel, ``.tar.gz`` or ``.zip``
+    sdist). A file object must be binary and seekable; its position is restored afterwards.
+    Raises ``InvalidFilename`` for a bad filename and ``InvalidDistribution`` for a bad archive
+    (both are ``ValueError``).
+    """
+    dist = parse_distribution_filename(filename)
+    with _open_binary(path_or_file) as fileobj:
+        raw = _read_raw_metadata(fileobj, dist)
+    return parse_core_metadata(raw)
+
+
+def parse_core_metadata(raw: bytes) -> CoreMetadata:
+    """Parse METADATA / PKG-INFO bytes leniently (no packaging.metadata validation)."""
+    # compat32 is the RFC 822 dialect core metadata is written in. The bytes are decoded as
+    # UTF-8 up front (PEP 566 mandates UTF-8) instead of via BytesParser, whose ASCII +
+    # surrogateescape decoding makes get_payload() turn every non-ASCII body byte into U+FFFD.
+    text = raw.decode("utf-8", errors="replace").removeprefix("\ufeff")
+    message = email.parser.Parser(policy=email.policy.compat32).parsestr(text, headersonly=True)
+    one = _single_value_getter(message)
+    many = _multi_value_getter(message)
+    return CoreMetadata(
+        raw=raw,
+        metadata_version=one("Metadata-Version"),
+        name=one("Name"),
+        version=one("Version"),
+        summary=one("Summary"),
+        # Metadata 2.1 (PEP 566) moved the description into the body; older files use a header.
+        description=one("Description", multiline=True) or _body(message),
+        description_content_type=one("Description-Content-Type"),
+        keywords=one("Keywords"),
+        author=one("Author"),
+        author_email=one("Author-email"),
+        maintainer=one("Maintainer"),
+        maintainer_email=one("Maintainer-email"),
+        license=one("License", multiline=True),
+        license_expression=one("License-Expression"),
+        home_page=one("Home-page"),
+        requires_python=one("Requires-Python"),
+        requires_dist=many("Requires-Dist"),
+        classifiers=many("Classifier"),
+        project_urls=many("Project-URL"),
+    )
+
+
+def _single_value_getter(message: Message) -> Callable[..., str]:
+    """Return a getter for the first value of a header, ``""`` when absent."""
+
+    def get(header: str, *, multiline: bool = False) -> str:
+        values = message.get_all(header) or []
+        if not values:
+            return ""
+        value = str(values[0])
+        return _dedent_continuations(value) if multiline else _unfold(value)
+
+    return get
+
+
+def _multi_value_getter(message: Message) -> Callable[[str], tuple[str, ...]]:
+    """Return a getter for every non-empty value of a repeatable header."""
+
+    def get(header: str) -> tuple[str, ...]:
+        values = (_unfold(str(value)) for value in message.get_all(header) or [])
+        return tuple(value for value in values if value)
+
+    return get
+
+
+def _unfold(value: str) -> str:
+    """Join an RFC 822 folded header value onto one line."""
+    return " ".join(line.strip() for line in value.splitlines() if line.strip())
+
+
+def _dedent_continuations(value: str) -> str:
+    """Undo the continuation-line indentation of a multi-line header (Description, License)."""
+    first, *rest = value.splitlines() or [""]
+    lines = [first.strip(), *(_CONTINUATION_PREFIX.sub("", line, count=1) for line in rest)]
+    return "\n".join(lines).strip()
+
+
+def _body(message: Message) -> str:
+    """Return the message body (the PEP 566 description), ``""`` when there is none."""
+    payload = message.get_payload()
+    return payload if isinstance(payload, str) else ""
+
+
+@contextmanager
+def _open_binary(path_or_file: PathOrFile) -> Iterator[IO[bytes]]:
+    """Yield a binary file positioned at 0, restoring a caller's file position afterwards."""
+    if isinstance(path_or_file, str | os.PathLike):
+        with open(path_or_file, "rb") as fileobj:
+            yield fileobj
+        return
+    position = path_or_file.tell()
+    path_or_file.seek(0)
+    try:
+        yield path_or_file
+    finally:
+        path_or_file.seek(position)
+
+
+def _read_raw_metadata(fileobj: IO[bytes], dist: DistributionFilename) -> bytes:
+    """Dispatch on the distribution kind and translate archive errors."""
+    try:
+        if dist.kind == "bdist_wheel":
+            return _read_wheel_metadata(fileobj, dist)
+        if dist.filename.endswith(".zip"):
+            return _read_zip_sdist_metadata(fileobj, dist)
+        return _read_tar_sdist_metadata(fileobj, dist)
+    except InvalidDistribution:
+        raise
+    except _ARCHIVE_ERRORS as exc:
+        kind = "zip" if dist.kind == "bdist_wheel" or dist.filename.endswith(".zip") else "tar.gz"
+        raise InvalidDistribution(
+            f"{dist.filename!r} is not a readable {kind} archive: {exc}"
+        ) from exc
+
+
+def _read_wheel_metadata(fileobj: IO[bytes], dist: DistributionFilename) -> bytes:
+    """Return ``{name}-{version}.dist-info/METADATA`` from a wheel (PEP 427)."""
+    with zipfile.ZipFile(fileobj) as archive:
+        dist_info = _wheel_dist_info_dir(archive.namelist(), dist)
+        wanted = f"{dist_info}/METADATA"
+        members = [info for info in archive.infolist() if info.filename == wanted]
+        member = _exactly_one(members, dist, f"{wanted!r}")
+        return _read_zip_member(archive, member, dist)
+
+
+def _wheel_dist_info_dir(names: list[str], dist: DistributionFilename) -> str:
+    """Return the wheel's single top-level ``.dist-info`` directory, checked against the name."""
+    top_dirs = {name.split("/", 1)[0] for name in names if "/" in name}
+    # Like pip, refuse wheels with several .dist-info dirs: which one is "the" metadata
+    # would otherwise depend on the tool reading it.
+    found = sorted(d for d in top_dirs if d.lower().endswith(".dist-info"))
+    expected = f"{dist.name.replace('-', '_')}-{dist.version}.dist-info"
+    if not found:
+        raise InvalidDistribution(
+            f"{dist.filename!r} has no {expected!r} directory, so it has no METADATA file."
+        )
+    if len(found) > 1:
+        raise InvalidDistribution(
+            f"{dist.filename!r} has several .dist-info directories ({', '.join(found)})."
+        )
+    if not _dist_info_matches(found[0], dist):
+        raise InvalidDistribution(
+            f"{dist.filename!r} contains {found[0]!r} but its filename requires {expected!r}."
+        )
+    return found[0]
+
+
+def _dist_info_matches(dist_info: str, dist: DistributionFilename) -> bool:
+    """Compare a ``.dist-info`` dir with the filename, tolerating PEP 503/PEP 440 spelling."""
+    name_part, _, version_part = dist_info[: -len(".dist-info")].rpartition("-")
+    try:
+        version = Version(version_part)
+    except InvalidVersion:
+        return False
+    return normalize_name(name_part) == dist.name and version == dist.version
+
+
+def _read_zip_sdist_metadata(fileobj: IO[bytes], dist: DistributionFilename) -> bytes:
+    """Return ``<top>/PKG-INFO`` from a legacy ``.zip`` sdist."""
+    with zipfile.ZipFile(fileobj) as archive:
+        members = [info for info in archive.infolist() if _is_top_level_pkg_info(info.filename)]
+        member = _exactly_one(members, dist, "'<top>/PKG-INFO'")
+        return _read_zip_member(archive, member, dist)
+
+
+def _read_tar_sdist_metadata(fileobj: IO[bytes], dist: DistributionFilename) -> bytes:
+    """Return ``<top>/PKG-INFO`` from a ``.tar.gz`` sdist, streaming over its members."""
+    found: list[bytes] = []
+    with tarfile.open(fileobj=fileobj, mode="r:gz") as archive:
+        for member in _iter_tar_members(archive, dist):
+            if not _is_top_level_pkg_info(member.name):
+                continue
+            # Keep scanning after a hit: a second PKG-INFO makes the sdist ambiguous.
+            if found:
+                raise _duplicate_member(dist, "'<top>/PKG-INFO'")
+            found.append(_read_tar_member(archive, member, dist))
+    return _exactly_one(found, dist, "'<top>/PKG-INFO'")
+
+
+def _iter_tar_members(
+    archive: tarfile.TarFile, dist: DistributionFilename
+) -> Iterator[tarfile.TarInfo]:
+    """Yield tar members one by one, refusing archives that would take too long to scan."""
+    for count in range(MAX_SDIST_MEMBERS + 1):
+        member = archive.next()
+        if member is None:
+            return
+        if count == MAX_SDIST_MEMBERS:
+            raise InvalidDistribution(f"{dist.filename!r} has more than {MAX_SDIST_MEMBERS} files.")
+        # Checked before the next() call that would decompress past this member's data.
+        if member.offset_data + member.size > MAX_SDIST_SCAN_SIZE:
+            raise InvalidDistribution(
+                f"{dist.filename!r} expands to more than {MAX_SDIST_SCAN_SIZE} bytes."
+            )
+        yield member
+
+
+def _is_top_level_pkg_info(name: str) -> bool:
+    """Return True for ``<top>/PKG-INFO`` exactly one directory deep."""
+    parts = name.removeprefix("./").split("/")
+    return len(parts) == 2 and parts[0] not in ("", ".", "..") and parts[1] == "PKG-INFO"
+
+
+def _exactly_one(items: list[_T], dist: DistributionFilename, what: str) -> _T:
+    """Return the only item, or explain that the metadata file is missing or duplicated."""
+    if not items:
+        raise InvalidDistribution(f"{dist.filename!r} does not contain {what}.")
+    if len(items) > 1:
+        raise _duplicate_member(dist, what)
+    return items[0]
+
+
+def _duplicate_member(dist: DistributionFilename, what: str) -> InvalidDistribution:
+    """Build the error for a metadata file present more than once."""
+    return InvalidDistribution(f"{dist.filename!r} contains {what} more than once.")
+
+
+def _read_zip_member(
+    archive: zipfile.ZipFile, member: zipfile.ZipInfo, dist: DistributionFilename
+) -> bytes:
+    """Read one zip member, checking its declared size first and bounding the read."""
+    _check_declared_size(member.file_size, member.filename, dist)
+    with archive.open(member) as stream:
+        return _bounded_read(stream, member.filename, dist)
+
+
+def _read_tar_member(
+    archive: tarfile.TarFile, member: tarfile.TarInfo, dist: DistributionFilename
+) -> bytes:
+    """Read one regular tar member, checking its declared size first and bounding the read."""
+    # Links would make us read some other member (or fail); a real PKG-INFO is a plain file.
+    stream = archive.extractfile(member) if member.isreg() else None
+    if stream is None:
+        raise InvalidDistribution(f"{dist.filename!r}: {member.name!r} is not a regular file.")
+    _check_declared_size(member.size, member.name, dist)
+    with stream:
+        return _bounded_read(stream, member.name, dist)
+
+
+def _check_declared_size(size: int, member_name: str, dist: DistributionFilename) -> None:
+    """Refuse a metadata member whose declared uncompressed size is over the limit."""
+    if size > MAX_METADATA_SIZE:
+        raise InvalidDistribution(
+            f"{dist.filename!r}: {member_name!r} is {size} bytes, "
+            f"more than the {MAX_METADATA_SIZE} bytes allowed for metadata."
+        )
+
+
+def _bounded_read(stream: IO[bytes], member_name: str, dist: DistributionFilename) -> bytes:
+    """Read at most MAX_METADATA_SIZE bytes, failing if the member turns out to be larger."""
+    data = stream.read(MAX_METADATA_SIZE + 1)
+    _check_declared_size(len(data), member_name, dist)
+    return data

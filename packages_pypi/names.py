@@ -1,0 +1,164 @@
+"""Naming rules for PyPI projects, versions and distribution filenames."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import InvalidVersion, Version
+
+__all__ = [
+    "ACCEPTED_EXTENSIONS",
+    "DistributionFilename",
+    "DistributionKind",
+    "InvalidFilename",
+    "filename_matches",
+    "is_valid_project_name",
+    "is_valid_version",
+    "normalize_name",
+    "parse_distribution_filename",
+]
+
+DistributionKind = Literal["bdist_wheel", "sdist"]
+
+# Order matters only for the error message; ".tar.gz" and ".zip" are the sdist forms that
+# packaging's parse_sdist_filename understands (".zip" is legacy but old tools still upload it).
+ACCEPTED_EXTENSIONS: tuple[str, ...] = (".whl", ".tar.gz", ".zip")
+
+# PEP 508 "names" rule. re.ASCII is essential: with re.IGNORECASE alone, Python also
+# matches non-ASCII letters that case-fold into [A-Z] (e.g. U+212A KELVIN SIGN, U+017F).
+_PROJECT_NAME_RE = re.compile(r"([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])", re.IGNORECASE | re.ASCII)
+
+# The same version rule GitLab's PyPI registry applies (a PEP 440 superset-ish regex),
+# so clients that work against GitLab see identical accept/reject decisions here.
+_VERSION_RE = re.compile(
+    r"^(?:v?(?:([0-9]+)!)?([0-9]+(?:\.[0-9]+)*)"
+    r"([-_\.]?((a|b|c|rc|alpha|beta|pre|preview))[-_\.]?([0-9]+)?)?"
+    r"((?:-([0-9]+))|(?:[-_\.]?(post|rev|r)[-_\.]?([0-9]+)?))?"
+    r"([-_\.]?(dev)[-_\.]?([0-9]+)?)?"
+    r"(?:\+([a-z0-9]+(?:[-_\.][a-z0-9]+)*))?)\Z",
+    re.IGNORECASE | re.ASCII,
+)
+
+# Characters that must never appear in a stored filename: path separators would let an
+# upload escape its directory, and control characters (NUL included) break headers and logs.
+_FORBIDDEN_FILENAME_CHARS = re.compile(r"[/\\\x00-\x1f\x7f]")
+
+
+class InvalidFilename(ValueError):
+    """Raised when an uploaded filename is not an acceptable distribution filename."""
+
+
+@dataclass(frozen=True)
+class DistributionFilename:
+    """A parsed distribution filename (PEP 427 wheel or PEP 625/legacy sdist)."""
+
+    filename: str
+    name: str
+    version: Version
+    kind: DistributionKind
+    python_tag: str
+
+
+def normalize_name(name: str) -> str:
+    """Return the PEP 503 normalized form of a project name."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def is_valid_project_name(name: str) -> bool:
+    """Return True when ``name`` is a valid PEP 508 project name (ASCII only)."""
+    return _PROJECT_NAME_RE.fullmatch(name) is not None
+
+
+def is_valid_version(version: str) -> bool:
+    """Return True when ``version`` matches GitLab's PyPI version rule and PEP 440."""
+    if _VERSION_RE.fullmatch(version) is None:
+        return False
+    try:
+        Version(version)
+    except InvalidVersion:
+        return False
+    return True
+
+
+def parse_distribution_filename(filename: str) -> DistributionFilename:
+    """Parse a wheel or sdist filename, raising InvalidFilename with a readable reason."""
+    _check_filename_is_safe(filename)
+    if filename.endswith(".whl"):
+        return _parse_wheel(filename)
+    if filename.endswith((".tar.gz", ".zip")):
+        return _parse_sdist(filename)
+    accepted = ", ".join(ACCEPTED_EXTENSIONS)
+    raise InvalidFilename(
+        f"Unsupported distribution file {filename!r}: the filename must end with one of {accepted}."
+    )
+
+
+def filename_matches(dist: DistributionFilename, name: str, version: str) -> bool:
+    """Return True when the parsed filename belongs to project ``name`` at ``version``."""
+    if dist.name != normalize_name(name):
+        return False
+    try:
+        # PEP 440 equality: "1.0" == "1.0.0" and "1.0RC1" == "1.0rc1".
+        return Version(version) == dist.version
+    except InvalidVersion:
+        return False
+
+
+def _check_filename_is_safe(filename: str) -> None:
+    """Reject filenames that could act as paths or hidden files once stored."""
+    if not filename:
+        raise InvalidFilename("The filename is empty.")
+    if _FORBIDDEN_FILENAME_CHARS.search(filename):
+        raise InvalidFilename(
+            f"Invalid filename {filename!r}: it must not contain path separators "
+            "or control characters."
+        )
+    if filename.startswith("."):
+        raise InvalidFilename(f"Invalid filename {filename!r}: it must not start with '.'.")
+
+
+def _parse_wheel(filename: str) -> DistributionFilename:
+    """Parse a PEP 427 wheel filename."""
+    try:
+        name, version, _build, _tags = parse_wheel_filename(filename)
+    except (InvalidWheelFilename, InvalidVersion) as exc:
+        raise InvalidFilename(str(exc)) from exc
+    parts = filename[: -len(".whl")].split("-")
+    _check_name_part(filename, parts[0])
+    # PEP 427: {name}-{ver}(-{build})?-{python tag}-{abi tag}-{platform tag}.whl; the python
+    # tag is kept verbatim (e.g. "py2.py3") because that is what PyPI reports as python_version.
+    return DistributionFilename(
+        filename=filename, name=name, version=version, kind="bdist_wheel", python_tag=parts[-3]
+    )
+
+
+def _parse_sdist(filename: str) -> DistributionFilename:
+    """Parse a PEP 625 (``.tar.gz``) or legacy (``.zip``) sdist filename."""
+    try:
+        name, version = parse_sdist_filename(filename)
+    except (InvalidSdistFilename, InvalidVersion) as exc:
+        raise InvalidFilename(str(exc)) from exc
+    suffix = ".tar.gz" if filename.endswith(".tar.gz") else ".zip"
+    stem = filename[: -len(suffix)]
+    _check_name_part(filename, stem.rpartition("-")[0])
+    return DistributionFilename(
+        filename=filename, name=name, version=version, kind="sdist", python_tag="source"
+    )
+
+
+def _check_name_part(filename: str, name_part: str) -> None:
+    """Ensure the project-name part of a filename is a non-empty PEP 508 name."""
+    if not name_part:
+        raise InvalidFilename(f"Invalid filename {filename!r}: it does not contain a project name.")
+    if not is_valid_project_name(name_part):
+        raise InvalidFilename(
+            f"Invalid filename {filename!r}: {name_part!r} is not a valid project name."
+        )
