@@ -36,9 +36,14 @@ def wait_for(url: str, process: subprocess.Popen, timeout: float = 120) -> None:
 @pytest.mark.slow
 def test_make_run_serves_pages_and_creates_root(tmp_path):
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REGISTRY_ROOT_PASSWORD"}}
+    unwanted = {"DATABASE_URL", "REGISTRY_ROOT_PASSWORD"}
+    env = {k: v for k, v in os.environ.items() if k not in unwanted}
     env |= {"PORT": str(port), "REGISTRY_DATA_DIR": str(tmp_path / "data")}
-    log = (tmp_path / "run.log").open("w+")
+    with (tmp_path / "run.log").open("w+") as log:
+        _exercise(tmp_path, port, env, log)
+
+
+def _exercise(tmp_path, port, env, log):
     process = subprocess.Popen(
         ["make", "run"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
         start_new_session=True,

@@ -83,8 +83,10 @@ def test_ensure_root_takes_the_password_from_the_environment(settings):
 def test_djangos_createsuperuser_works_without_input(monkeypatch):
     monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "pw-for-admin")
 
-    call_command("createsuperuser", "--noinput", "--username", "admin", "--email", "admin@example.com",
-                 stdout=io.StringIO())
+    call_command(
+        "createsuperuser", "--noinput", "--username", "admin", "--email", "admin@example.com",
+        stdout=io.StringIO(),
+    )
 
     admin = User.objects.get(username="admin")
     assert admin.is_admin and admin.check_password("pw-for-admin")

@@ -28,7 +28,7 @@ def _all_stored_text() -> str:
     with connection.cursor() as cursor:
         dump = []
         for model in (PersonalAccessToken, DeployToken, CiJob):
-            cursor.execute(f"SELECT * FROM {model._meta.db_table}")  # noqa: S608
+            cursor.execute(f"SELECT * FROM {model._meta.db_table}")
             dump.extend(str(row) for row in cursor.fetchall())
     return "\n".join(dump)
 
@@ -46,7 +46,9 @@ def test_pat_secret_has_the_gitlab_prefix_and_is_stored_only_as_a_digest():
 
 def test_two_tokens_never_share_a_secret():
     user = make_user()
-    secrets = {personal_access_token_issue(user=user, name="t", scopes=["api"])[1] for _ in range(20)}
+    secrets = {
+        personal_access_token_issue(user=user, name="t", scopes=["api"])[1] for _ in range(20)
+    }
 
     assert len(secrets) == 20
 
@@ -113,7 +115,9 @@ def test_group_deploy_token_belongs_to_the_group_only():
 
 def test_revoked_and_expired_deploy_tokens_are_not_found():
     project = make_project()
-    revoked, revoked_secret = deploy_token_issue(owner=project, name="a", scopes=["read_package_registry"])
+    revoked, revoked_secret = deploy_token_issue(
+        owner=project, name="a", scopes=["read_package_registry"]
+    )
     _, expired_secret = deploy_token_issue(
         owner=project, name="b", scopes=["read_package_registry"],
         expires_at=datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC),
