@@ -8,6 +8,7 @@ from registry import views
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("-/health", views.health, name="health"),
+    path("-/readiness", views.readiness, name="readiness"),
     path("api/v4/", include("packages_pypi.urls")),
     path("", views.home, name="home"),
 ]
