@@ -5,6 +5,7 @@ answers None.
 """
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from django.conf import settings
@@ -12,12 +13,13 @@ from django.core.files.storage import FileSystemStorage, Storage
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from storages.backends.s3 import S3Storage
 
-from packages_pypi.models import PackageFile
+if TYPE_CHECKING:
+    from packages_pypi.models import PackageFile
 
 MIME_OCTET_STREAM = "application/octet-stream"
 
 
-def redirect_or_none(request: HttpRequest, package_file: PackageFile) -> HttpResponse | None:
+def redirect_or_none(request: HttpRequest, package_file: "PackageFile") -> HttpResponse | None:
     """Return a response that delegates the bytes, or None when the app should stream them.
 
     S3: a 302 to a short-lived presigned URL (GitLab's "direct download"), unless
@@ -34,7 +36,7 @@ def redirect_or_none(request: HttpRequest, package_file: PackageFile) -> HttpRes
     return None
 
 
-def _presigned_redirect(storage: S3Storage, package_file: PackageFile) -> HttpResponse:
+def _presigned_redirect(storage: S3Storage, package_file: "PackageFile") -> HttpResponse:
     url = _signing_storage(storage).url(
         package_file.file.name,
         parameters={"ResponseContentDisposition": _attachment(package_file.file_name)},
@@ -45,7 +47,7 @@ def _presigned_redirect(storage: S3Storage, package_file: PackageFile) -> HttpRe
     return response
 
 
-def _accel_redirect(package_file: PackageFile) -> HttpResponse:
+def _accel_redirect(package_file: "PackageFile") -> HttpResponse:
     response = HttpResponse(content_type=MIME_OCTET_STREAM)
     prefix = settings.REGISTRY_X_ACCEL_REDIRECT.rstrip("/")
     response["X-Accel-Redirect"] = f"{prefix}/{quote(package_file.file.name)}"
