@@ -1,14 +1,20 @@
 """Several stateless app servers on one PostgreSQL database and one S3 bucket (issue 6 §3)."""
 
 import re
+import secrets
 from urllib.parse import quote
 
 import pytest
 from django.db import connection
 
+from auth_tokens.services import personal_access_token_issue
 from projects.models import ApplicationSettings
+from projects.roles import AccessLevel, Visibility
 from projects.services import user_create
+from tests.acceptance.clients import pip_install, twine_upload, with_credentials
 from tests.acceptance.servers import gunicorn_instances, instance_env
+from tests.builders import build_sdist, build_wheel, write_distribution
+from tests.factories import add_member, make_group, make_project, make_user
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -52,6 +58,27 @@ def test_a_session_and_a_setting_changed_on_one_instance_hold_on_the_other(two_s
                          second.get(change).text).group(0)
     assert "checked" not in checkbox
     assert ApplicationSettings.load().pypi_package_requests_forwarding is False
+
+
+def test_a_package_uploaded_through_one_instance_installs_through_the_other(two_servers, tmp_path):
+    first, second = two_servers
+    project = make_project(namespace=make_group(visibility=Visibility.PRIVATE),
+                           visibility=Visibility.PRIVATE)
+    developer = make_user()
+    add_member(project, developer, AccessLevel.DEVELOPER)
+    _, pat = personal_access_token_issue(user=developer, name="ci", scopes=["api"])
+    name = f"fleet-widget-{secrets.token_hex(4)}"
+    files = [write_distribution(tmp_path, *build(name, "1.0")) for build in (build_wheel,
+                                                                           build_sdist)]
+    path = f"/api/v4/projects/{project.pk}/packages/pypi"
+
+    published = twine_upload(f"{first.url}{path}", files, "x", pat)
+    installed = pip_install(with_credentials(f"{second.url}{path}/simple", "x", pat),
+                            tmp_path / "site", name)
+
+    assert published.returncode == 0, published.stdout + published.stderr
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    assert (tmp_path / "site" / name.replace("-", "_") / "__init__.py").exists()
 
 
 def _database_url(database: dict) -> str:
