@@ -128,6 +128,9 @@ REGISTRY_S3_PUBLIC_ENDPOINT_URL = env.str("REGISTRY_S3_PUBLIC_ENDPOINT_URL", def
 # Local files: hand the download to nginx with this internal location prefix (e.g. `/_files/`).
 REGISTRY_X_ACCEL_REDIRECT = env.str("REGISTRY_X_ACCEL_REDIRECT", default="")
 
+# Shared by every app server when it is Redis (production); local memory on one machine.
+CACHES = {"default": env.cache_url("REGISTRY_CACHE_URL", default="locmemcache://")}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # GitLab's order (spec gitlab-pypi.md §2.1).
