@@ -99,7 +99,8 @@ def measure_server(server: servers.Server, sample: str, uploads: dict) -> dict:
 
 
 def _installs(server: servers.Server) -> tuple[float, float]:
-    names = [f"bench-{index:05d}" for index in range(0, PROJECTS, max(PROJECTS // INSTALL_COUNT, 1))]
+    step = max(PROJECTS // INSTALL_COUNT, 1)
+    names = [f"bench-{index:05d}" for index in range(0, PROJECTS, step)]
     names = names[:INSTALL_COUNT]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
     env |= {"PIP_CONFIG_FILE": "/dev/null", "UV_NO_CONFIG": "1"}
@@ -132,7 +133,8 @@ def main() -> None:
         }
         try:
             if server.name == "ours":
-                pages = {"simple/": _get(server.simple), f"simple/{sample}/": _get(server.page(sample))}
+                pages = {"simple/": _get(server.simple),
+                         f"simple/{sample}/": _get(server.page(sample))}
             results[server.name] = measure_server(server, sample, uploads)
         finally:
             server.stop()
