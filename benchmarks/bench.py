@@ -70,7 +70,8 @@ def _cached(folder: Path, build: object, name: str, version: str) -> str:
 def big_file(prefix: str) -> tuple[Path, str, str]:
     name = f"{prefix}-big"
     filename, content = build_wheel(name, "1.0.0", payload_size=BIG_MB * 1024 * 1024)
-    path = WORK / "data" / f"{prefix}-{filename}"
+    path = WORK / "data" / "big" / filename
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(content)
     return path, name, "1.0.0"
 
