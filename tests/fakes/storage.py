@@ -1,19 +1,21 @@
-"""A storage backend that fails the way a full disk or a lost bucket does."""
+"""Storage backends that fail the way a full disk or a lost bucket does."""
 
-from django.core.files.storage import Storage
+from django.core.files.base import File
+from django.core.files.storage import FileSystemStorage
 
 
-class FailingStorage(Storage):
-    """Every write fails; nothing is ever stored."""
+class FailingMidwayStorage(FileSystemStorage):
+    """Writes the first chunk of a file, then fails: a disk that filled up mid-upload."""
 
     def _save(self, name, content):
-        raise OSError("disk full")
+        return super()._save(name, _BreaksAfterFirstChunk(content))
 
-    def exists(self, name):
-        return False
 
-    def delete(self, name):
-        raise AssertionError("nothing was stored, so nothing may be deleted")
+class _BreaksAfterFirstChunk(File):
+    def __init__(self, content):
+        super().__init__(content.file, content.name)
 
-    def url(self, name):
-        raise NotImplementedError
+    def chunks(self, chunk_size=None):
+        chunks = super().chunks(chunk_size=64 * 1024)
+        yield next(chunks)
+        raise OSError(28, "No space left on device")

@@ -244,16 +244,22 @@ def test_over_long_metadata_is_truncated_like_gitlab(registry, project, auth):
     assert len(summary) == 512 and summary.endswith("...")
 
 
-def test_storage_failure_leaves_no_row(registry, project, auth, settings):
+def test_storage_failure_mid_upload_leaves_no_row_and_no_partial_blob(
+    registry, project, auth, settings
+):
+    location = settings.STORAGES["default"]["OPTIONS"]["location"]
     settings.STORAGES = {
         **settings.STORAGES,
-        "default": {"BACKEND": "tests.fakes.storage.FailingStorage"},
+        "default": {"BACKEND": "tests.fakes.storage.FailingMidwayStorage",
+                    "OPTIONS": {"location": location}},
     }
 
-    with pytest.raises(OSError, match="disk full"):
-        registry.upload(project.pk, wheel("sample-project"), auth)
+    response = registry.upload(project.pk, wheel("sample-project", payload_size=400_000), auth)
 
+    assert response.status_code == 503
+    assert "could not store the file" in response.json()["message"]
     assert not Package.objects.exists() and not PackageFile.objects.exists()
+    assert stored_blobs() == []
 
 
 def test_database_failure_after_storing_removes_the_blob(registry, project, auth, monkeypatch):
