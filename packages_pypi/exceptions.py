@@ -37,3 +37,10 @@ class MissingParameter(RegistryError):
     @property
     def body(self) -> dict[str, object]:
         return {"error": self.message}
+
+
+class StorageUnavailable(RegistryError):
+    """503: the blob store refused the file; nothing was recorded, the client may retry."""
+
+    status_code = 503
+    default_message = "503 Service Unavailable - the package storage could not store the file"

@@ -3,6 +3,8 @@
 Downloads stream in chunks with Range, HEAD and ETag support; nothing reads a whole file.
 """
 
+import contextlib
+import logging
 import re
 import uuid
 from collections.abc import Iterator
@@ -14,9 +16,12 @@ from django.core.files.storage import default_storage
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
 from packages_pypi.delivery import redirect_or_none
+from packages_pypi.exceptions import StorageUnavailable
 
 if TYPE_CHECKING:
     from packages_pypi.models import PackageFile
+
+logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 256 * 1024
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
@@ -28,8 +33,19 @@ def blob_key(project_id: int, filename: str) -> str:
 
 
 def blob_save(*, project_id: int, filename: str, content: File | IO[bytes]) -> str:
-    """Store `content` (streamed by the storage backend) and return its key."""
-    return default_storage.save(blob_key(project_id, filename), content)
+    """Store `content` (streamed by the storage backend) and return its key.
+
+    Raises StorageUnavailable when the backend fails, after removing whatever part of the
+    blob it may have written.
+    """
+    key = blob_key(project_id, filename)
+    try:
+        return default_storage.save(key, content)
+    except Exception as error:
+        logger.exception("storing %s failed", key)
+        with contextlib.suppress(Exception):
+            default_storage.delete(key)
+        raise StorageUnavailable() from error
 
 
 def blob_delete(key: str) -> None:

@@ -64,7 +64,7 @@ def test_a_storage_failure_during_upload_leaves_no_row(registry, tmp_path, s3_en
     published = twine_upload(registry["url"], _dists(tmp_path, name)[:1], "x", registry["pat"])
 
     assert published.returncode != 0
-    assert "500" in published.stdout + published.stderr
+    assert "503" in published.stdout + published.stderr
     assert not Package.objects.exists()
     assert not PackageFile.objects.exists()
 
