@@ -7,6 +7,7 @@ to benchmarks/.work/results.md.
 
 from __future__ import annotations
 
+import io
 import os
 import platform
 import shutil
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -68,11 +70,17 @@ def _cached(folder: Path, build: object, name: str, version: str) -> str:
 
 
 def big_file(prefix: str) -> tuple[Path, str, str]:
+    """A wheel of BIG_MB with an incompressible payload, written in 1 MiB pieces."""
     name = f"{prefix}-big"
-    filename, content = build_wheel(name, "1.0.0", payload_size=BIG_MB * 1024 * 1024)
+    filename, content = build_wheel(name, "1.0.0")
     path = WORK / "data" / "big" / filename
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
+    with zipfile.ZipFile(io.BytesIO(content)) as small, zipfile.ZipFile(path, "w") as big:
+        for item in small.infolist():
+            big.writestr(item, small.read(item))
+        with big.open("payload.bin", "w", force_zip64=True) as payload:
+            for _ in range(BIG_MB):
+                payload.write(os.urandom(1024 * 1024))
     return path, name, "1.0.0"
 
 
