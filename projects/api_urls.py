@@ -7,14 +7,14 @@ this module after every other /api/v4 module for the same reason.
 """
 
 from django.urls import re_path
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import SpectacularJSONAPIView
 
 from projects import api, api_members
 
 SUBJECT = r"^(?P<kind>projects|groups)/(?P<ref>.+)"
 
 urlpatterns = [
-    re_path(r"^openapi\.json$", SpectacularAPIView.as_view(), name="openapi"),
+    re_path(r"^openapi\.json$", SpectacularJSONAPIView.as_view(), name="openapi"),
     re_path(r"^user$", api.CurrentUserApi.as_view()),
     re_path(r"^users$", api.UserListCreateApi.as_view()),
     re_path(r"^users/(?P<user_id>[^/]+)$", api.UserDetailApi.as_view()),

@@ -32,15 +32,35 @@ def url(live_server):
 
 
 @pytest.fixture
-def admin_gl(url):
+def connect(url):
+    """`connect(**credentials)`: a python-gitlab client whose connections end with the test.
+
+    A keep-alive connection left open would be closed by the live server's request thread
+    after the test database is gone, which Django reports as a thread-sharing error.
+    """
+    clients = []
+
+    def _connect(**credentials):
+        client = gitlab.Gitlab(url, **credentials)
+        clients.append(client)
+        return client
+
+    yield _connect
+    for client in clients:
+        client.session.close()
+
+
+@pytest.fixture
+def admin_gl(connect):
     admin = make_user("root", is_admin=True)
-    gl = gitlab.Gitlab(url, private_token=make_pat(admin))
+    gl = connect(private_token=make_pat(admin))
     gl.auth()
     return gl
 
 
-def client_for(url, user, **kwargs):
-    return gitlab.Gitlab(url, private_token=make_pat(user, **kwargs))
+@pytest.fixture
+def client_for(connect):
+    return lambda user, **kwargs: connect(private_token=make_pat(user, **kwargs))
 
 
 def test_admin_creates_users_and_a_taken_username_answers_409(admin_gl):
@@ -91,7 +111,7 @@ def test_groups_subgroups_and_projects_are_reached_by_id_or_full_path(admin_gl):
     assert admin_gl.groups.list(get_all=True) == []
 
 
-def test_members_are_added_changed_and_removed_on_groups_and_projects(admin_gl, url):
+def test_members_are_added_changed_and_removed_on_groups_and_projects(admin_gl, client_for):
     bob = make_user("bob")
     group = admin_gl.groups.create({"name": "G", "path": "g"})
     project = admin_gl.projects.create({"name": "p", "namespace_id": group.id})
@@ -107,7 +127,7 @@ def test_members_are_added_changed_and_removed_on_groups_and_projects(admin_gl, 
     assert project.members.list(get_all=True) == []
 
     group.members.create({"username": "bob", "access_level": DEVELOPER})
-    bob_gl = client_for(url, bob)
+    bob_gl = client_for(bob)
     assert bob_gl.projects.get("g/p").id == project.id
     group.members.delete(bob.id)
     with pytest.raises(gitlab.GitlabGetError) as error:
@@ -115,12 +135,12 @@ def test_members_are_added_changed_and_removed_on_groups_and_projects(admin_gl, 
     assert error.value.response_code == 404
 
 
-def test_personal_access_tokens_are_issued_listed_rotated_and_revoked_at_once(admin_gl, url):
+def test_personal_access_tokens_are_issued_listed_rotated_and_revoked_at_once(admin_gl, connect):
     carol = make_user("carol")
     created = admin_gl.users.get(carol.id, lazy=True).personal_access_tokens.create(
         {"name": "ci", "scopes": ["api"], "expires_at": "2099-01-01"}
     )
-    carol_gl = gitlab.Gitlab(url, private_token=created.token)
+    carol_gl = connect(private_token=created.token)
     carol_gl.auth()
     assert carol_gl.user.username == "carol"
     assert carol_gl.personal_access_tokens.get("self").id == created.id
@@ -132,7 +152,7 @@ def test_personal_access_tokens_are_issued_listed_rotated_and_revoked_at_once(ad
     rotated.rotate()
     with pytest.raises(gitlab.GitlabAuthenticationError):
         carol_gl.auth()
-    carol_gl = gitlab.Gitlab(url, private_token=rotated.token)
+    carol_gl = connect(private_token=rotated.token)
     carol_gl.auth()
 
     carol_gl.personal_access_tokens.delete(rotated.id)
@@ -147,9 +167,9 @@ def test_personal_access_tokens_are_issued_listed_rotated_and_revoked_at_once(ad
     assert error.value.response_code == 400
 
 
-def test_an_expired_token_is_refused_from_that_moment(admin_gl, url):
+def test_an_expired_token_is_refused_from_that_moment(admin_gl, client_for):
     dave = make_user("dave")
-    dave_gl = client_for(url, dave, expires_at=timezone.now().date() + datetime.timedelta(days=1))
+    dave_gl = client_for(dave, expires_at=timezone.now().date() + datetime.timedelta(days=1))
     dave_gl.auth()
     PersonalAccessToken.objects.filter(user=dave).update(expires_at=timezone.now().date())
     with pytest.raises(gitlab.GitlabAuthenticationError):
@@ -177,13 +197,13 @@ def test_deploy_tokens_show_their_secret_once_and_can_be_revoked(admin_gl):
     assert [t.id for t in group.deploytokens.list(get_all=True)] == [group_token.id]
 
 
-def test_a_ci_job_token_reads_packages_until_the_job_finishes(admin_gl, url):
+def test_a_ci_job_token_reads_packages_until_the_job_finishes(admin_gl, connect):
     erin = make_user("erin")
     group = admin_gl.groups.create({"name": "G", "path": "g"})
     project = admin_gl.projects.create({"name": "p", "namespace_id": group.id})
     project.members.create({"user_id": erin.id, "access_level": DEVELOPER})
     job = admin_gl.http_post(f"/projects/{project.id}/jobs", post_data={"username": "erin"})
-    job_gl = gitlab.Gitlab(url, job_token=job["token"])
+    job_gl = connect(job_token=job["token"])
     assert job_gl.projects.get(project.id, lazy=True).packages.list(get_all=True) == []
     admin_gl.http_post(f"/jobs/{job['id']}/finish", post_data={"status": "success"})
     with pytest.raises(gitlab.GitlabAuthenticationError):
@@ -239,7 +259,7 @@ def test_deleting_files_and_packages_removes_blobs_and_frees_the_filename(admin_
     assert default_storage.exists(again.file.name)
 
 
-def test_only_maintainers_may_delete_packages(admin_gl, url):
+def test_only_maintainers_may_delete_packages(admin_gl, client_for):
     project = make_project("p", namespace=make_group("g"))
     package = make_package(project)
     add_file(package)
@@ -247,9 +267,9 @@ def test_only_maintainers_may_delete_packages(admin_gl, url):
     add_member(project, developer, DEVELOPER)
     add_member(project, maintainer, MAINTAINER)
     with pytest.raises(gitlab.GitlabDeleteError) as error:
-        client_for(url, developer).projects.get("g/p", lazy=True).packages.delete(package.id)
+        client_for(developer).projects.get("g/p", lazy=True).packages.delete(package.id)
     assert error.value.response_code == 403
-    client_for(url, maintainer).projects.get("g/p", lazy=True).packages.delete(package.id)
+    client_for(maintainer).projects.get("g/p", lazy=True).packages.delete(package.id)
     assert not Package.objects.exists()
 
 
@@ -264,9 +284,9 @@ def test_application_settings_toggle_forwarding_at_once(admin_gl):
     assert ApplicationSettings.load().pypi_package_requests_forwarding is True
 
 
-def test_non_admins_strangers_and_anonymous_callers_are_refused(admin_gl, url):
+def test_non_admins_strangers_and_anonymous_callers_are_refused(admin_gl, connect, client_for):
     make_project("p", namespace=make_group("g", visibility=0), visibility=0)
-    stranger = client_for(url, make_user("stranger"))
+    stranger = client_for(make_user("stranger"))
     with pytest.raises(gitlab.GitlabGetError) as error:
         stranger.settings.get()
     assert error.value.response_code == 403
@@ -278,6 +298,6 @@ def test_non_admins_strangers_and_anonymous_callers_are_refused(admin_gl, url):
         stranger.projects.get("g/p")
     assert error.value.response_code == 404
     with pytest.raises(gitlab.GitlabAuthenticationError):
-        gitlab.Gitlab(url).projects.get("g/p")
+        connect().projects.get("g/p")
     with pytest.raises(gitlab.GitlabAuthenticationError):
-        gitlab.Gitlab(url).settings.get()
+        connect().settings.get()
