@@ -1,6 +1,8 @@
 """Scripting the registry with the real python-gitlab against a live server (spec §7)."""
 
 import datetime
+import gc
+import threading
 from pathlib import Path
 
 import gitlab
@@ -35,8 +37,10 @@ def url(live_server):
 def connect(url):
     """`connect(**credentials)`: a python-gitlab client whose connections end with the test.
 
-    A keep-alive connection left open would be closed by the live server's request thread
-    after the test database is gone, which Django reports as a thread-sharing error.
+    A keep-alive connection left open keeps a live-server request thread, and its database
+    connection, alive past the test: SQLite then reports a thread-sharing error and PostgreSQL
+    refuses to drop the test database. So the teardown closes the clients, collects the
+    connections that error tracebacks still hold, and waits for the server's request threads.
     """
     clients = []
 
@@ -48,6 +52,10 @@ def connect(url):
     yield _connect
     for client in clients:
         client.session.close()
+    gc.collect()
+    for thread in threading.enumerate():
+        if "process_request_thread" in thread.name:
+            thread.join(timeout=10)
 
 
 @pytest.fixture
