@@ -8,24 +8,19 @@ happen if removing the blob itself fails, which is logged and harmless to client
 import logging
 from collections.abc import Iterable
 
-from django.core.files.storage import Storage
 from django.db import transaction
 from django.db.models import QuerySet
 
 from packages_pypi.models import Package, PackageFile
+from packages_pypi.storage import blob_delete
 
 logger = logging.getLogger(__name__)
 
 
-def _storage() -> Storage:
-    return PackageFile._meta.get_field("file").storage
-
-
 def _remove_blobs(names: list[str]) -> None:
-    storage = _storage()
     for name in names:
         try:
-            storage.delete(name)
+            blob_delete(name)
         except OSError:
             logger.exception("could not remove the blob %s", name)
 

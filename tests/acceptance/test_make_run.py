@@ -28,7 +28,7 @@ def wait_for(url: str, process: subprocess.Popen, timeout: float = 120) -> None:
         try:
             requests.get(url, timeout=2)
             return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
             time.sleep(0.3)
     raise AssertionError(f"{url} did not answer within {timeout}s")
 

@@ -3,11 +3,9 @@
 import datetime
 import gc
 import threading
-from pathlib import Path
 
 import gitlab
 import pytest
-from django.conf import settings as django_settings
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
@@ -20,12 +18,6 @@ from tests.package_rows import add_file, make_package
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 DEVELOPER, MAINTAINER = 30, 40
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _static_root_exists():
-    """WhiteNoise warns (an error here) when the live server starts without STATIC_ROOT."""
-    Path(django_settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 
 
 @pytest.fixture
