@@ -8,6 +8,12 @@ from registry import views
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("-/health", views.health, name="health"),
+    # Order matters under api/v4 (gitlab-api-v4.md §3): the PyPI protocol routes first, then
+    # the Packages API and token routes, and last the module ending in the `projects/<ref>`
+    # and `groups/<ref>` catch-alls.
     path("api/v4/", include("packages_pypi.urls")),
+    path("api/v4/", include("packages_pypi.api_urls")),
+    path("api/v4/", include("auth_tokens.api_urls")),
+    path("api/v4/", include("projects.api_urls")),
     path("", views.home, name="home"),
 ]
