@@ -9,5 +9,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("-/health", views.health, name="health"),
     path("api/v4/", include("packages_pypi.urls")),
-    path("", views.home, name="home"),
+    # Last: the web UI ends in the catch-all `/<group>/<project>` paths.
+    path("", include("projects.urls")),
 ]
