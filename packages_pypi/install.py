@@ -67,7 +67,7 @@ def publish_snippets(*, base_url: str, project: Project) -> list[Snippet]:
                 f"repository = {urls['upload']}\nusername = __token__\npassword = {TOKEN}"),
         Snippet("twine", "Publish with twine",
                 f"python -m build\npython -m twine upload --repository {project.path} dist/*"),
-        Snippet("uv-publish", "Publish with uv",
+        Snippet("uv-publish", "Or publish with uv",
                 f"uv build\nuv publish --publish-url {urls['upload']} "
                 f"--username __token__ --password {TOKEN}"),
     ]

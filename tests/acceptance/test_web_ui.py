@@ -3,7 +3,6 @@
 Screenshots of every page land in test-artifacts/screenshots/, at laptop and phone widths.
 """
 
-import os
 import shutil
 from pathlib import Path
 
@@ -30,10 +29,11 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def browser():
-    # Playwright's sync API runs an event loop in this thread; Django's ORM calls in the
-    # test body are still synchronous and safe.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as playwright:
+    # Playwright's sync API keeps an event loop running in this thread, and Django refuses
+    # ORM calls (test data, database flushes) while one runs. They are still synchronous and
+    # safe here, so the check is off while this module's browser is open, and only then.
+    with pytest.MonkeyPatch.context() as patch, sync_api.sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
@@ -104,7 +104,8 @@ def test_sign_in_open_a_package_and_copy_the_install_command(page, world):
     page.wait_for_selector("#install-command .copy-button.copied")
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied.startswith("pip install --index-url http://__token__:")
-    assert copied.endswith(f"/api/v4/projects/{world.project.pk}/packages/pypi/simple Demo.Pkg==1.10.0")
+    index = f"/api/v4/projects/{world.project.pk}/packages/pypi/simple"
+    assert copied.endswith(f"{index} Demo.Pkg==1.10.0")
 
     page.goto("/groups/acme/-/packages")
     shoot(page, "07-group-packages")
