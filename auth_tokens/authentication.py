@@ -9,6 +9,7 @@ but expired or revoked PAT, or a bad job token, is a hard 401.
 import base64
 import binascii
 
+from django.conf import settings
 from django.http import HttpRequest
 from rest_framework.authentication import BaseAuthentication
 
@@ -202,6 +203,10 @@ def authenticate_request(request: HttpRequest) -> Principal:
         result = authentication_class().authenticate(request)
         if result is not None:
             return result[1]
+    # Only a request with a session cookie touches the session: reading it adds
+    # `Vary: Cookie`, which would keep shared caches from storing public index pages.
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return Principal.anonymous()
     session_user = getattr(request, "user", None)
     if session_user is not None and session_user.is_authenticated:
         return _check_user(Principal.for_user(session_user))

@@ -1,28 +1,63 @@
-"""Deleting package versions and files, rows first and blobs once the transaction commits."""
+"""Deleting packages and package files: rows in a transaction, blobs once it has committed.
 
+A blob is removed only after the rows that point at it are gone for good, so a rolled-back
+delete never leaves a row without its blob; the other order (a blob without a row) can only
+happen if removing the blob itself fails, which is logged and harmless to clients.
+"""
+
+import logging
+from collections.abc import Iterable
+
+from django.core.files.storage import Storage
 from django.db import transaction
+from django.db.models import QuerySet
 
 from packages_pypi.models import Package, PackageFile
 
+logger = logging.getLogger(__name__)
 
-def _delete_blobs_on_commit(files: list[PackageFile]) -> None:
-    # A rolled-back delete must not lose the bytes, so storage is touched only after commit.
-    blobs = [(f.file.storage, f.file.name) for f in files if f.file.name]
-    transaction.on_commit(lambda: [storage.delete(name) for storage, name in blobs])
+
+def _storage() -> Storage:
+    return PackageFile._meta.get_field("file").storage
+
+
+def _remove_blobs(names: list[str]) -> None:
+    storage = _storage()
+    for name in names:
+        try:
+            storage.delete(name)
+        except OSError:
+            logger.exception("could not remove the blob %s", name)
+
+
+def blobs_remove_on_commit(files: QuerySet[PackageFile] | Iterable[PackageFile]) -> None:
+    """Schedule the blobs of `files` for removal when the current transaction commits.
+
+    Call it inside the transaction that deletes the rows (also when a project or group
+    cascade deletes them).
+    """
+    if isinstance(files, QuerySet):
+        names = [name for name in files.values_list("file", flat=True) if name]
+    else:
+        names = [f.file.name for f in files if f.file.name]
+    if names:
+        transaction.on_commit(lambda: _remove_blobs(names))
 
 
 @transaction.atomic
 def package_destroy(*, package: Package) -> None:
-    """Delete a package version with all its files."""
-    _delete_blobs_on_commit(list(package.files.all()))
+    """Delete a package with all its files; the blobs go once the delete has committed."""
+    blobs_remove_on_commit(PackageFile.objects.filter(package=package))
     package.delete()
 
 
 @transaction.atomic
 def package_file_destroy(*, package_file: PackageFile) -> None:
-    """Delete one file; the package goes too when no installable file is left."""
-    package = package_file.package
-    _delete_blobs_on_commit([package_file])
+    """Delete one file; a package whose last file goes is deleted too (GitLab does the same)."""
+    # Lock the package so that two concurrent deletes of its last two files both see the
+    # package emptied and neither leaves an empty package behind.
+    package = Package.objects.select_for_update().get(pk=package_file.package_id)
+    blobs_remove_on_commit([package_file])
     package_file.delete()
-    if not package.files.filter(status=PackageFile.Status.DEFAULT).exists():
-        package_destroy(package=package)
+    if not PackageFile.objects.filter(package=package).exists():
+        package.delete()

@@ -1,11 +1,10 @@
 """Packages (a name and version in a project) and their files."""
 
-import uuid
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from packages_pypi.storage import blob_key
 from projects.models import Project
 
 
@@ -67,9 +66,7 @@ class Package(models.Model):
 
 
 def _blob_key(instance: "PackageFile", filename: str) -> str:
-    # A fresh key per upload: a file deleted and uploaded again never collides with the
-    # blob of the old row, which a background delete may still be removing.
-    return f"pypi/{instance.project_id}/{uuid.uuid4().hex}/{filename}"
+    return blob_key(instance.project_id, filename)
 
 
 class PackageFile(models.Model):

@@ -109,8 +109,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "static"
-# WhiteNoise warns (an error under -W error) when the folder is missing before collectstatic.
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STATIC_ROOT.mkdir(exist_ok=True)
+# Serve from the app folders too, so pages have their styles before collectstatic ran.
+WHITENOISE_USE_FINDERS = True
 
 STORAGES = {
     "default": {
@@ -139,5 +140,16 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("REGISTRY_LOG_LEVEL", default="INFO")},
 }
 
+# Form fields beside the file (twine sends the long description as one): 16 MiB.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int(
+    "DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", default=16 * 1024 * 1024
+)
+FILE_UPLOAD_TEMP_DIR = env.str("REGISTRY_UPLOAD_TEMP_DIR", default=None)
+
 # The registry's own settings.
 REGISTRY_ROOT_PASSWORD = env.str("REGISTRY_ROOT_PASSWORD", default="")
+# GitLab.com's limit: 5 GB.
+REGISTRY_PYPI_MAX_FILE_SIZE = env.int("REGISTRY_PYPI_MAX_FILE_SIZE", default=5 * 1024**3)
+REGISTRY_PYPI_UPSTREAM_URL = env.str(
+    "REGISTRY_PYPI_UPSTREAM_URL", default="https://pypi.org/simple"
+).rstrip("/")

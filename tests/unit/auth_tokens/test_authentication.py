@@ -213,8 +213,9 @@ def test_job_token_stops_working_when_the_job_finishes(user):
         authenticate_request(_request(Authorization=basic_auth("gitlab-ci-token", secret)))
 
 
-def test_signed_in_session_user_is_the_principal_when_no_token_is_sent(user):
+def test_signed_in_session_user_is_the_principal_when_no_token_is_sent(user, settings):
     request = _request()
+    request.COOKIES[settings.SESSION_COOKIE_NAME] = "session-id"
     request.user = user
 
     assert authenticate_request(request).user == user

@@ -1,0 +1,119 @@
+"""Read-side queries for the simple index: plain values, a constant number of queries."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Min, Q, QuerySet
+
+from packages_pypi.models import Package, PackageFile
+from projects.models import Group, Project
+
+INSTALLABLE = (Package.Status.DEFAULT, Package.Status.HIDDEN)
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    name: str
+    normalized_name: str
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    filename: str
+    sha256: str
+    size: int
+    requires_python: str
+    upload_time: datetime.datetime
+    core_metadata_sha256: str
+    name: str
+    version: str
+
+
+def _installable_packages(projects: QuerySet[Project] | Project) -> QuerySet[Package]:
+    scope = Q(project=projects) if isinstance(projects, Project) else Q(project__in=projects)
+    return Package.objects.filter(scope, status__in=INSTALLABLE)
+
+
+def index_entries(projects: QuerySet[Project] | Project) -> list[IndexEntry]:
+    """One entry per normalised name with an installable file, sorted (one query).
+
+    GitLab lists one anchor per package version (spec §1.8.1 quirk); one per name is PEP 503.
+    """
+    rows = (
+        _installable_packages(projects)
+        .filter(files__status=PackageFile.Status.DEFAULT)
+        .values("normalized_name")
+        .annotate(name=Min("name"))
+        .order_by("normalized_name")
+    )
+    return [IndexEntry(name=row["name"], normalized_name=row["normalized_name"]) for row in rows]
+
+
+def file_entries(projects: QuerySet[Project] | Project, normalized_name: str) -> list[FileEntry]:
+    """Every installable file of every installable version of a name in scope (one query)."""
+    scope = Q(package__project=projects) if isinstance(projects, Project) else Q(
+        package__project__in=projects
+    )
+    files = (
+        PackageFile.objects.filter(
+            scope,
+            status=PackageFile.Status.DEFAULT,
+            package__status__in=INSTALLABLE,
+            package__normalized_name=normalized_name,
+        )
+        .order_by("package_id", "id")
+        .values_list(
+            "file_name", "sha256", "size", "requires_python", "created_at",
+            "core_metadata_sha256", "package__name", "package__version",
+            "package__requires_python",
+        )
+    )
+    return [
+        FileEntry(
+            filename=filename, sha256=sha256, size=size,
+            # A file's own Requires-Python wins over the package's (spec §1.8.2, newest GitLab).
+            requires_python=file_requires or package_requires,
+            upload_time=created_at, core_metadata_sha256=metadata_sha256,
+            name=name, version=version,
+        )
+        for (filename, sha256, size, file_requires, created_at, metadata_sha256, name, version,
+             package_requires) in files
+    ]
+
+
+def file_for_download(
+    projects: QuerySet[Project] | Project, sha256: str, filename: str
+) -> PackageFile | None:
+    """The installable file with this digest and name in scope; the newest if several."""
+    scope = Q(package__project=projects) if isinstance(projects, Project) else Q(
+        package__project__in=projects
+    )
+    return (
+        PackageFile.objects.filter(
+            scope,
+            sha256=sha256.lower(),
+            file_name=filename,
+            status=PackageFile.Status.DEFAULT,
+            package__status__in=INSTALLABLE,
+        )
+        .select_related("package")
+        .order_by("-package_id", "-id")
+        .first()
+    )
+
+
+def name_exists_in_tree(group: Group, normalized_name: str) -> bool:
+    """Whether any project under `group`'s top-level group has a package of this name.
+
+    Counts projects the caller cannot see: forwarding such a name to pypi.org is GitLab's
+    dependency-confusion hole (gitlab#384253).
+    """
+    root = group.ancestor_paths[0]
+    return (
+        Package.objects.filter(normalized_name=normalized_name)
+        .filter(
+            Q(project__namespace__full_path=root)
+            | Q(project__namespace__full_path__startswith=f"{root}/")
+        )
+        .exists()
+    )

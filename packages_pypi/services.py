@@ -1,0 +1,177 @@
+"""Write-side PyPI operations: adding an uploaded distribution to a project."""
+
+import hashlib
+import hmac
+
+from django.db import IntegrityError, transaction
+from django.db.models import Model
+from packaging.utils import canonicalize_version
+
+from packages_pypi.distributions import CoreMetadata, InvalidDistribution, read_core_metadata
+from packages_pypi.exceptions import FileAlreadyExists, InvalidUpload
+from packages_pypi.models import Package, PackageFile
+from packages_pypi.names import (
+    DistributionFilename,
+    InvalidFilename,
+    filename_matches,
+    is_valid_project_name,
+    is_valid_version,
+    normalize_name,
+    parse_distribution_filename,
+)
+from packages_pypi.storage import blob_delete, blob_save
+from packages_pypi.upload import ReceivedFile, UploadForm
+from projects.models import Project
+from projects.principals import Principal
+
+
+def package_file_add(
+    *, project: Project, principal: Principal, form: UploadForm, received: ReceivedFile
+) -> PackageFile:
+    """Validate an upload against its own metadata, store the blob, and record it.
+
+    Raises InvalidUpload (400) for a bad name, version, filename, digest or archive, and
+    FileAlreadyExists (400) when the project has the filename already. On any failure
+    nothing is left behind: no blob without a row, no row without a blob.
+    """
+    dist = _check_form(form, received)
+    metadata = _read_metadata(received, form)
+    if _live_files(project).filter(file_name=received.filename).exists():
+        raise FileAlreadyExists(received.filename)  # fast path; the constraint decides races
+    # The temporary upload itself, so that local storage can move it instead of copying.
+    key = blob_save(project_id=project.pk, filename=received.filename, content=received.upload)
+    try:
+        return _record(project, principal, form, received, dist, metadata, key)
+    except BaseException:
+        blob_delete(key)
+        raise
+
+
+def _check_form(form: UploadForm, received: ReceivedFile) -> DistributionFilename:
+    if not is_valid_project_name(form.name):
+        raise InvalidUpload("Validation failed: Name is invalid")
+    if not is_valid_version(form.version):
+        raise InvalidUpload("Validation failed: Version is invalid")
+    try:
+        dist = parse_distribution_filename(received.filename)
+    except InvalidFilename as error:
+        raise InvalidUpload(str(error)) from error
+    if not filename_matches(dist, form.name, form.version):
+        raise InvalidUpload(
+            f"The filename {received.filename!r} does not match the project name {form.name!r} "
+            f"and version {form.version!r}."
+        )
+    # GitLab stores whatever digest the client claims (gitlab#517919); we compute our own
+    # and refuse a mismatch, so the index never advertises a hash pip would reject.
+    for declared, computed, label in (
+        (form.sha256_digest, received.sha256, "sha256_digest"),
+        (form.md5_digest, received.md5, "md5_digest"),
+        (form.blake2_256_digest, received.blake2_256, "blake2_256_digest"),
+    ):
+        if declared and not hmac.compare_digest(declared, computed):
+            raise InvalidUpload(
+                f"The {label} {declared} does not match the uploaded file's {computed}."
+            )
+    return dist
+
+
+def _read_metadata(received: ReceivedFile, form: UploadForm) -> CoreMetadata:
+    try:
+        metadata = read_core_metadata(received.path, received.filename)
+    except (InvalidDistribution, InvalidFilename) as error:
+        raise InvalidUpload(str(error)) from error
+    if normalize_name(metadata.name) != normalize_name(form.name):
+        raise InvalidUpload(
+            f"The name in the file's metadata ({metadata.name!r}) differs from {form.name!r}."
+        )
+    if not is_valid_version(metadata.version) or canonicalize_version(
+        metadata.version
+    ) != canonicalize_version(form.version):
+        raise InvalidUpload(
+            f"The version in the file's metadata ({metadata.version!r}) differs from "
+            f"{form.version!r}."
+        )
+    return metadata
+
+
+def _live_files(project: Project):  # noqa: ANN202 - a queryset
+    return PackageFile.objects.filter(project=project).exclude(
+        status=PackageFile.Status.PENDING_DESTRUCTION
+    )
+
+
+@transaction.atomic
+def _record(
+    project: Project,
+    principal: Principal,
+    form: UploadForm,
+    received: ReceivedFile,
+    dist: DistributionFilename,
+    metadata: CoreMetadata,
+    key: str,
+) -> PackageFile:
+    package = _package_upsert(project, principal, form, metadata)
+    try:
+        with transaction.atomic():
+            return PackageFile.objects.create(
+                package=package,
+                project=project,
+                file=key,
+                file_name=received.filename,
+                size=received.size,
+                sha256=received.sha256,
+                md5=received.md5,
+                blake2_256=received.blake2_256,
+                packagetype=dist.kind,
+                python_version=form.pyversion or dist.python_tag,
+                requires_python=metadata.requires_python,
+                core_metadata=metadata.raw,
+                core_metadata_sha256=hashlib.sha256(metadata.raw).hexdigest(),
+                uploaded_by=principal.user,
+                deploy_token=principal.deploy_token,
+                ci_job=principal.job,
+            )
+    except IntegrityError as error:
+        raise FileAlreadyExists(received.filename) from error
+
+
+def _package_upsert(
+    project: Project, principal: Principal, form: UploadForm, metadata: CoreMetadata
+) -> Package:
+    """The live package of this name and version, created if new; its metadata from this file.
+
+    GitLab upserts package metadata on every upload (spec §3.3): the last file wins.
+    """
+    package, _ = Package.objects.exclude(status=Package.Status.PENDING_DESTRUCTION).get_or_create(
+        project=project,
+        normalized_name=normalize_name(form.name),
+        canonical_version=canonicalize_version(form.version),
+        defaults={"name": form.name, "version": form.version, "creator": principal.user},
+    )
+    for field, value in _metadata_fields(metadata).items():
+        setattr(package, field, _truncate(package, field, value))
+    package.save()
+    return package
+
+
+def _metadata_fields(metadata: CoreMetadata) -> dict[str, str]:
+    return {
+        "requires_python": metadata.requires_python,
+        "summary": metadata.summary,
+        "description": metadata.description,
+        "description_content_type": metadata.description_content_type,
+        "keywords": metadata.keywords,
+        "author": metadata.author,
+        "author_email": metadata.author_email,
+        "license": metadata.license_expression or metadata.license,
+        "home_page": metadata.home_page,
+        "metadata_version": metadata.metadata_version,
+    }
+
+
+def _truncate(instance: Model, field: str, value: str) -> str:
+    """GitLab truncates over-long metadata to the column size, ending in '...' (spec §3.2)."""
+    limit = instance._meta.get_field(field).max_length
+    if limit is None or len(value) <= limit:
+        return value
+    return value[: limit - 3] + "..."

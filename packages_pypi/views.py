@@ -1,0 +1,173 @@
+"""PyPI protocol endpoints at GitLab's paths: parse, access, one service or selector, respond."""
+
+import datetime
+from collections.abc import Callable
+from functools import wraps
+
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST, require_safe
+
+from auth_tokens.authentication import authenticate_request
+from packages_pypi import selectors, simple
+from packages_pypi.forwarding import upstream_url_for
+from packages_pypi.models import Package
+from packages_pypi.names import normalize_name
+from packages_pypi.services import package_file_add
+from packages_pypi.storage import serve_file
+from packages_pypi.upload import receive_upload
+from projects.access import Ability, access_group, access_project, readable_projects
+from projects.api_errors import API_HEADERS, error_response
+from projects.exceptions import NotFound, RegistryError
+from projects.principals import Principal
+
+METADATA_SUFFIX = ".metadata"
+# Recording every download would turn each pip install into a write; once a minute is enough.
+DOWNLOAD_RECORD_RESOLUTION = datetime.timedelta(minutes=1)
+
+View = Callable[..., HttpResponse]
+
+
+def pypi_endpoint(view: Callable[..., HttpResponse]) -> View:
+    """Authenticate the caller, and render RegistryErrors the way GitLab does."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, **kwargs: str) -> HttpResponse:
+        try:
+            response = view(request, authenticate_request(request), **kwargs)
+        except RegistryError as error:
+            response = error_response(error)
+            if error.status_code == 400:
+                # twine shows the reason phrase; make it say what went wrong.
+                response.reason_phrase = error.message.replace("\n", " ")[:200]
+        for name, value in API_HEADERS.items():
+            response.setdefault(name, value)
+        return response
+
+    return wrapper
+
+
+@csrf_exempt
+@require_POST
+@pypi_endpoint
+def project_upload(request: HttpRequest, principal: Principal, ref: str) -> HttpResponse:
+    """POST /projects/:id/packages/pypi — the legacy upload API (twine, uv, poetry, flit)."""
+    project = access_project(principal, ref, Ability.CREATE_PACKAGE)
+    form, received = receive_upload(request)
+    package_file_add(project=project, principal=principal, form=form, received=received)
+    return JsonResponse({"message": "201 Created"}, status=201)
+
+
+@require_safe
+@pypi_endpoint
+def project_index(request: HttpRequest, principal: Principal, ref: str) -> HttpResponse:
+    project = access_project(principal, ref, Ability.READ_PACKAGE)
+    return simple.index_response(
+        selectors.index_entries(project),
+        title=project.name,
+        simple_url=_absolute(request, f"projects/{project.pk}/packages/pypi/simple"),
+        media_type=simple.negotiate(request.headers.get("Accept", "")),
+    )
+
+
+@require_safe
+@pypi_endpoint
+def project_detail(request: HttpRequest, principal: Principal, ref: str, name: str) -> HttpResponse:
+    project = access_project(principal, ref, Ability.READ_PACKAGE)
+    files = selectors.file_entries(project, normalize_name(name))
+    if not files:
+        return _miss(project.namespace, name)
+    return simple.project_response(
+        files,
+        normalized_name=normalize_name(name),
+        files_url=_absolute(request, f"projects/{project.pk}/packages/pypi/files"),
+        media_type=simple.negotiate(request.headers.get("Accept", "")),
+    )
+
+
+@require_safe
+@pypi_endpoint
+def project_file(
+    request: HttpRequest, principal: Principal, ref: str, sha256: str, filename: str
+) -> HttpResponse:
+    project = access_project(principal, ref, Ability.READ_PACKAGE)
+    return _download(request, project, sha256, filename)
+
+
+@require_safe
+@pypi_endpoint
+def group_index(request: HttpRequest, principal: Principal, ref: str) -> HttpResponse:
+    group = access_group(principal, ref, Ability.READ_PACKAGE)
+    return simple.index_response(
+        selectors.index_entries(readable_projects(principal, group)),
+        title=group.name,
+        simple_url=_absolute(request, f"groups/{group.pk}/-/packages/pypi/simple"),
+        media_type=simple.negotiate(request.headers.get("Accept", "")),
+    )
+
+
+@require_safe
+@pypi_endpoint
+def group_detail(request: HttpRequest, principal: Principal, ref: str, name: str) -> HttpResponse:
+    group = access_group(principal, ref, Ability.READ_PACKAGE)
+    files = selectors.file_entries(readable_projects(principal, group), normalize_name(name))
+    if not files:
+        return _miss(group, name)
+    return simple.project_response(
+        files,
+        normalized_name=normalize_name(name),
+        files_url=_absolute(request, f"groups/{group.pk}/-/packages/pypi/files"),
+        media_type=simple.negotiate(request.headers.get("Accept", "")),
+    )
+
+
+@require_safe
+@pypi_endpoint
+def group_file(
+    request: HttpRequest, principal: Principal, ref: str, sha256: str, filename: str
+) -> HttpResponse:
+    group = access_group(principal, ref, Ability.READ_PACKAGE)
+    # GitLab skips per-project checks here ("the sha256 is the protection"); we don't.
+    return _download(request, readable_projects(principal, group), sha256, filename)
+
+
+def _absolute(request: HttpRequest, path: str) -> str:
+    # GitLab's links are absolute and use numeric ids (spec §1.8).
+    return request.build_absolute_uri(f"/api/v4/{path}")
+
+
+def _miss(group: object, requested_name: str) -> HttpResponse:
+    upstream = upstream_url_for(group, requested_name)
+    if upstream is None:
+        raise NotFound("Package")
+    return HttpResponseRedirect(upstream)
+
+
+def _download(request: HttpRequest, scope: object, sha256: str, filename: str) -> HttpResponse:
+    package_file = selectors.file_for_download(scope, sha256, filename)
+    if package_file is None and filename.endswith(METADATA_SUFFIX):
+        return _core_metadata(scope, sha256, filename.removesuffix(METADATA_SUFFIX))
+    if package_file is None:
+        raise NotFound("Package")
+    _record_download(package_file.package)
+    return serve_file(request, package_file)
+
+
+def _core_metadata(scope: object, sha256: str, filename: str) -> HttpResponse:
+    """PEP 658: `<file URL>.metadata` is the distribution's METADATA file."""
+    package_file = selectors.file_for_download(scope, sha256, filename)
+    if package_file is None or not package_file.core_metadata:
+        raise NotFound("Package")
+    response = HttpResponse(bytes(package_file.core_metadata), content_type="text/plain")
+    response["ETag"] = f'"{package_file.core_metadata_sha256}"'
+    return response
+
+
+def _record_download(package: Package) -> None:
+    now = timezone.now()
+    stale = Q(last_downloaded_at__isnull=True) | Q(
+        last_downloaded_at__lt=now - DOWNLOAD_RECORD_RESOLUTION
+    )
+    Package.objects.filter(stale, pk=package.pk).update(last_downloaded_at=now)
