@@ -50,7 +50,19 @@ class DeployTokenForm(_TokenForm):
         choices=DEPLOY_SCOPE_CHOICES, widget=forms.CheckboxSelectMultiple
     )
 
-    def expiry_datetime(self) -> datetime.datetime:
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["expires_at"].help_text = "Leave empty for a token that never expires."
+
+    def clean_expires_at(self) -> datetime.date | None:
+        # GitLab's deploy tokens live until revoked unless given a date.
+        if self.cleaned_data["expires_at"] is None:
+            return None
+        return super().clean_expires_at()
+
+    def expiry_datetime(self) -> datetime.datetime | None:
         """Deploy tokens expire at an instant: the start of the chosen day, in UTC."""
         day = self.cleaned_data["expires_at"]
+        if day is None:
+            return None
         return datetime.datetime.combine(day, datetime.time.min, tzinfo=datetime.UTC)

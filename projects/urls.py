@@ -2,6 +2,7 @@
 
 from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
+from django.views.generic import RedirectView
 
 from auth_tokens import views as token_views
 from packages_pypi import ui_views as package_views
@@ -24,6 +25,8 @@ urlpatterns = [
          name="personal_access_tokens"),
     path("-/user_settings/personal_access_tokens/<int:token_id>/revoke",
          token_views.personal_access_token_revoke, name="personal_access_token_revoke"),
+    # GitLab also names a group `/groups/<path>`; its page lives at `/<path>`.
+    re_path(rf"^groups/{GROUP_PATH}$", RedirectView.as_view(url="/%(full_path)s")),
     re_path(rf"^groups/{GROUP_PATH}/-/packages$", package_views.group_packages,
             name="group_packages"),
     re_path(rf"^groups/{GROUP_PATH}/-/settings/repository$", token_views.deploy_tokens,

@@ -70,6 +70,7 @@ def test_a_maintainer_creates_and_revokes_a_project_deploy_token(client, world):
     response = client.post(url, {"name": "ci", "scopes": ["read_package_registry"]})
     assert response["Location"] == url
     token = DeployToken.objects.get(project=world.project)
+    assert token.expires_at is None  # GitLab's deploy tokens live until revoked by default
     assert token.username == f"gitlab+deploy-token-{token.pk}"
     assert 'id="new-token-secret">gldt-' in client.get(url).content.decode()
     assert client.post(f"{url}/deploy_tokens/{token.pk}/revoke")["Location"] == url
@@ -80,10 +81,16 @@ def test_a_maintainer_creates_and_revokes_a_project_deploy_token(client, world):
 def test_a_group_maintainer_creates_a_group_deploy_token(client, world):
     client.force_login(world.users["group_maintainer"])
     url = "/groups/acme/-/settings/repository"
-    response = client.post(url, {"name": "ci", "username": "robot",
+    response = client.post(url, {"name": "ci", "username": "robot", "expires_at": "2100-01-01",
+                                 "scopes": ["write_package_registry"]})
+    assert response.status_code == 200 and "at most 365 days" in response.content.decode()
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    response = client.post(url, {"name": "ci", "username": "robot", "expires_at": tomorrow,
                                  "scopes": ["write_package_registry"]})
     assert response["Location"] == url
-    assert DeployToken.objects.get(group=world.group).username == "robot"
+    token = DeployToken.objects.get(group=world.group)
+    assert token.username == "robot"
+    assert token.expires_at.date() == tomorrow
 
 
 def test_deploy_tokens_of_another_project_cannot_be_revoked_here(client, world):

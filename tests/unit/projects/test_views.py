@@ -169,3 +169,7 @@ def test_the_dashboard_costs_the_same_queries_for_many_projects(
         make_package(make_project(f"p{i}", namespace=world.public_group), f"x{i}")
     with django_assert_max_num_queries(12):
         assert client.get("/").status_code == 200
+
+
+def test_groups_slash_path_redirects_to_the_group_page(client, world):
+    assert client.get("/groups/oss")["Location"] == "/oss"
