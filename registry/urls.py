@@ -15,5 +15,6 @@ urlpatterns = [
     path("api/v4/", include("packages_pypi.api_urls")),
     path("api/v4/", include("auth_tokens.api_urls")),
     path("api/v4/", include("projects.api_urls")),
-    path("", views.home, name="home"),
+    # Last: the web UI ends in the catch-all `/<group>/<project>` paths.
+    path("", include("projects.urls")),
 ]

@@ -1,7 +1,6 @@
-"""Instance-level pages: the landing page and the health check."""
+"""Instance-level endpoints: the health check (the pages live in the apps' views)."""
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 
@@ -10,7 +9,3 @@ def health(request: HttpRequest) -> HttpResponse:
     """Liveness: the process answers (readiness checks the database and storage)."""
     return JsonResponse({"status": "ok"})
 
-
-@require_safe
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
