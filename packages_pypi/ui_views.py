@@ -78,6 +78,7 @@ def package_show(
         "description": description_html(package.description, package.description_content_type),
         "keywords": [k for k in package.keywords.replace(",", " ").split() if k],
         "install": install_snippets(base_url=base_url(request), project=project, package=package),
+        "publish": publish_snippets(base_url=base_url(request), project=project),
         "can_destroy": can(principal, Ability.DESTROY_PACKAGE, project),
     })
 

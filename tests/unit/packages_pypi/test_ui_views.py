@@ -100,6 +100,9 @@ def test_the_detail_page_has_files_versions_metadata_and_install_commands(as_use
     assert f"{group_index} Demo.Pkg==1.10.0" in page
     assert "uv pip install" in page and "[[tool.uv.index]]" in page
     assert "machine testserver" in page
+    assert "~/.pypirc for twine" in page
+    upload_url = f"http://testserver/api/v4/projects/{world.project.pk}/packages/pypi"
+    assert f"repository = {upload_url}" in page
     assert "--extra-index-url" in page and "dependency confusion" in page
     assert "Delete version" not in page
 
