@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models import QuerySet
 
+from packages_pypi import index_cache
 from packages_pypi.models import Package, PackageFile
 from packages_pypi.storage import blob_delete
 
@@ -43,6 +44,7 @@ def blobs_remove_on_commit(files: QuerySet[PackageFile] | Iterable[PackageFile])
 def package_destroy(*, package: Package) -> None:
     """Delete a package with all its files; the blobs go once the delete has committed."""
     blobs_remove_on_commit(PackageFile.objects.filter(package=package))
+    index_cache.bump([package.project_id])
     package.delete()
 
 
@@ -53,6 +55,7 @@ def package_file_destroy(*, package_file: PackageFile) -> None:
     # package emptied and neither leaves an empty package behind.
     package = Package.objects.select_for_update().get(pk=package_file.package_id)
     blobs_remove_on_commit([package_file])
+    index_cache.bump([package.project_id])
     package_file.delete()
     if not PackageFile.objects.filter(package=package).exists():
         package.delete()
