@@ -6,7 +6,7 @@ PORT ?= 8000
 REGISTRY_DATA_DIR ?= $(CURDIR)/var
 export PORT REGISTRY_DATA_DIR
 
-.PHONY: run test lint migrate bench
+.PHONY: run test lint migrate browser bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,10 +27,20 @@ run: $(VENV)/.runtime
 	$(BIN)/python manage.py ensure_root
 	exec $(BIN)/gunicorn registry.wsgi --config gunicorn.conf.py
 
+CHROMIUM := /usr/bin/chromium
+
 ## Run the whole test suite (DATABASE_URL picks the database; SQLite by default).
-test: $(VENV)/.dev
+test: $(VENV)/.dev browser
 	$(BIN)/ruff check .
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The browser tests drive Debian's chromium (never a Playwright download); as root on a fresh
+# machine we install it, otherwise those tests skip themselves.
+browser:
+	@if [ ! -x $(CHROMIUM) ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from packages_pypi import index_cache
 from packages_pypi.models import Package, PackageFile
 
 
@@ -26,6 +27,10 @@ class PackageAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:  # noqa: ANN001
         return False
+
+    def save_model(self, request, obj: Package, form, change: bool) -> None:  # noqa: ANN001
+        super().save_model(request, obj, form, change)
+        index_cache.bump([obj.project_id])  # a status change shows or hides it in the index
 
 
 @admin.register(PackageFile)

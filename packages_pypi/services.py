@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Model
 from packaging.utils import canonicalize_version
 
+from packages_pypi import index_cache
 from packages_pypi.distributions import CoreMetadata, InvalidDistribution, read_core_metadata
 from packages_pypi.exceptions import FileAlreadyExists, InvalidUpload
 from packages_pypi.models import Package, PackageFile
@@ -111,6 +112,7 @@ def _record(
     key: str,
 ) -> PackageFile:
     package = _package_upsert(project, principal, form, metadata)
+    index_cache.bump([project.pk])
     try:
         with transaction.atomic():
             return PackageFile.objects.create(

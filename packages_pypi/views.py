@@ -4,14 +4,14 @@ import datetime
 from collections.abc import Callable
 from functools import wraps
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from auth_tokens.authentication import authenticate_request
-from packages_pypi import selectors, simple
+from packages_pypi import index_cache, selectors, simple
 from packages_pypi.forwarding import upstream_url_for
 from packages_pypi.models import Package
 from packages_pypi.names import normalize_name
@@ -21,6 +21,7 @@ from packages_pypi.upload import receive_upload
 from projects.access import Ability, access_group, access_project, readable_projects
 from projects.api_errors import API_HEADERS, error_response
 from projects.exceptions import NotFound, RegistryError
+from projects.models import Group, Project
 from projects.principals import Principal
 
 METADATA_SUFFIX = ".metadata"
@@ -28,6 +29,7 @@ METADATA_SUFFIX = ".metadata"
 DOWNLOAD_RECORD_RESOLUTION = datetime.timedelta(minutes=1)
 
 View = Callable[..., HttpResponse]
+Scope = Project | QuerySet[Project]
 
 
 def pypi_endpoint(view: Callable[..., HttpResponse]) -> View:
@@ -64,11 +66,11 @@ def project_upload(request: HttpRequest, principal: Principal, ref: str) -> Http
 @pypi_endpoint
 def project_index(request: HttpRequest, principal: Principal, ref: str) -> HttpResponse:
     project = access_project(principal, ref, Ability.READ_PACKAGE)
-    return simple.index_response(
-        selectors.index_entries(project),
+    return _index_page(
+        request, principal, project,
         title=project.name,
-        simple_url=_absolute(request, f"projects/{project.pk}/packages/pypi/simple"),
-        media_type=simple.negotiate(request.headers.get("Accept", "")),
+        simple_path=f"projects/{project.pk}/packages/pypi/simple",
+        version=(project.pk, project.name, project.packages_serial),
     )
 
 
@@ -76,14 +78,11 @@ def project_index(request: HttpRequest, principal: Principal, ref: str) -> HttpR
 @pypi_endpoint
 def project_detail(request: HttpRequest, principal: Principal, ref: str, name: str) -> HttpResponse:
     project = access_project(principal, ref, Ability.READ_PACKAGE)
-    files = selectors.file_entries(project, normalize_name(name))
-    if not files:
-        return _miss(project.namespace, name)
-    return simple.project_response(
-        files,
-        normalized_name=normalize_name(name),
-        files_url=_absolute(request, f"projects/{project.pk}/packages/pypi/files"),
-        media_type=simple.negotiate(request.headers.get("Accept", "")),
+    return _project_page(
+        request, principal, project, name,
+        files_path=f"projects/{project.pk}/packages/pypi/files",
+        version=(project.pk, project.packages_serial),
+        miss_group=project.namespace,
     )
 
 
@@ -100,11 +99,12 @@ def project_file(
 @pypi_endpoint
 def group_index(request: HttpRequest, principal: Principal, ref: str) -> HttpResponse:
     group = access_group(principal, ref, Ability.READ_PACKAGE)
-    return simple.index_response(
-        selectors.index_entries(readable_projects(principal, group)),
+    projects = readable_projects(principal, group)
+    return _index_page(
+        request, principal, projects,
         title=group.name,
-        simple_url=_absolute(request, f"groups/{group.pk}/-/packages/pypi/simple"),
-        media_type=simple.negotiate(request.headers.get("Accept", "")),
+        simple_path=f"groups/{group.pk}/-/packages/pypi/simple",
+        version=(group.pk, group.name, _serials(projects)),
     )
 
 
@@ -112,14 +112,12 @@ def group_index(request: HttpRequest, principal: Principal, ref: str) -> HttpRes
 @pypi_endpoint
 def group_detail(request: HttpRequest, principal: Principal, ref: str, name: str) -> HttpResponse:
     group = access_group(principal, ref, Ability.READ_PACKAGE)
-    files = selectors.file_entries(readable_projects(principal, group), normalize_name(name))
-    if not files:
-        return _miss(group, name)
-    return simple.project_response(
-        files,
-        normalized_name=normalize_name(name),
-        files_url=_absolute(request, f"groups/{group.pk}/-/packages/pypi/files"),
-        media_type=simple.negotiate(request.headers.get("Accept", "")),
+    projects = readable_projects(principal, group)
+    return _project_page(
+        request, principal, projects, name,
+        files_path=f"groups/{group.pk}/-/packages/pypi/files",
+        version=(group.pk, _serials(projects)),
+        miss_group=group,
     )
 
 
@@ -133,12 +131,51 @@ def group_file(
     return _download(request, readable_projects(principal, group), sha256, filename)
 
 
+def _serials(projects: QuerySet[Project]) -> list[tuple[int, int]]:
+    """Which projects the caller reads, and their package serials: one query, and the key."""
+    return list(projects.order_by("pk").values_list("pk", "packages_serial"))
+
+
+def _index_page(
+    request: HttpRequest, principal: Principal, scope: Scope, *, title: str, simple_path: str,
+    version: tuple,
+) -> HttpResponse:
+    media_type = simple.negotiate(request.headers.get("Accept", ""))
+    return index_cache.cached_page(
+        request, principal, index_cache.page_key(request, "index", *version, media_type),
+        lambda: simple.index_response(
+            selectors.index_entries(scope), title=title,
+            simple_url=_absolute(request, simple_path), media_type=media_type,
+        ),
+    )
+
+
+def _project_page(
+    request: HttpRequest, principal: Principal, scope: Scope, name: str, *, files_path: str,
+    version: tuple, miss_group: Group,
+) -> HttpResponse:
+    normalized = normalize_name(name)
+    media_type = simple.negotiate(request.headers.get("Accept", ""))
+
+    def render() -> HttpResponse:
+        files = selectors.file_entries(scope, normalized)
+        if not files:
+            return _miss(miss_group, name)
+        return simple.project_response(
+            files, normalized_name=normalized, files_url=_absolute(request, files_path),
+            media_type=media_type,
+        )
+
+    key = index_cache.page_key(request, "project", normalized, *version, media_type)
+    return index_cache.cached_page(request, principal, key, render)
+
+
 def _absolute(request: HttpRequest, path: str) -> str:
     # GitLab's links are absolute and use numeric ids (spec §1.8).
     return request.build_absolute_uri(f"/api/v4/{path}")
 
 
-def _miss(group: object, requested_name: str) -> HttpResponse:
+def _miss(group: Group, requested_name: str) -> HttpResponse:
     upstream = upstream_url_for(group, requested_name)
     if upstream is None:
         raise NotFound("Package")

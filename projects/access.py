@@ -30,10 +30,14 @@ class Ability(enum.StrEnum):
     DESTROY_PACKAGE = "destroy_package"
     ADMIN_PROJECT = "admin_project"
     ADMIN_GROUP = "admin_group"
+    CREATE_PROJECT = "create_projects"
+    CREATE_SUBGROUP = "create_subgroup"
+    REMOVE_PROJECT = "remove_project"
 
 
 WRITE_ABILITIES = frozenset(
-    {Ability.CREATE_PACKAGE, Ability.DESTROY_PACKAGE, Ability.ADMIN_PROJECT, Ability.ADMIN_GROUP}
+    {Ability.CREATE_PACKAGE, Ability.DESTROY_PACKAGE, Ability.ADMIN_PROJECT, Ability.ADMIN_GROUP,
+     Ability.CREATE_PROJECT, Ability.CREATE_SUBGROUP, Ability.REMOVE_PROJECT}
 )
 
 # The least role each ability needs from a member (guests pull packages: GitLab's
@@ -44,12 +48,16 @@ _PROJECT_ROLE_NEEDED = {
     Ability.CREATE_PACKAGE: AccessLevel.DEVELOPER,
     Ability.DESTROY_PACKAGE: AccessLevel.MAINTAINER,
     Ability.ADMIN_PROJECT: AccessLevel.MAINTAINER,
+    Ability.REMOVE_PROJECT: AccessLevel.OWNER,
 }
 _GROUP_ROLE_NEEDED = {
     Ability.READ_GROUP: AccessLevel.GUEST,
     Ability.READ_PACKAGE: AccessLevel.GUEST,
     Ability.DESTROY_PACKAGE: AccessLevel.MAINTAINER,
     Ability.ADMIN_GROUP: AccessLevel.OWNER,
+    # GitLab's defaults: project_creation_level and subgroup_creation_level are Maintainer.
+    Ability.CREATE_PROJECT: AccessLevel.MAINTAINER,
+    Ability.CREATE_SUBGROUP: AccessLevel.MAINTAINER,
 }
 _PACKAGE_ABILITIES = frozenset(
     {Ability.READ_PACKAGE, Ability.CREATE_PACKAGE, Ability.DESTROY_PACKAGE}
@@ -289,3 +297,45 @@ def _member_filter(principal: Principal) -> Q:
     for path in group_paths:
         member |= Q(namespace__full_path=path) | Q(namespace__full_path__startswith=f"{path}/")
     return member
+
+
+def visible_projects(principal: Principal) -> QuerySet[Project]:
+    """Every project `principal` may see (READ_PROJECT), as one query for API lists."""
+    projects = Project.objects.all()
+    if principal.user is not None and principal.user.is_blocked:
+        return projects.none()
+    if principal.is_admin:
+        return projects
+    signed_in = principal.user is not None
+    shown = Q(visibility=Visibility.PUBLIC)
+    if signed_in:
+        shown |= Q(visibility=Visibility.INTERNAL) | _member_filter(principal)
+    return projects.filter(shown)
+
+
+def visible_groups(principal: Principal) -> QuerySet[Group]:
+    """Every group `principal` may see (READ_GROUP): visible ones, its groups and their trees,
+    and the ancestors of anything it is a member of."""
+    groups = Group.objects.all()
+    if principal.user is not None and principal.user.is_blocked:
+        return groups.none()
+    if principal.is_admin:
+        return groups
+    if principal.user is None:
+        return groups.filter(visibility=Visibility.PUBLIC)
+    shown = Q(visibility__in=(Visibility.PUBLIC, Visibility.INTERNAL))
+    unexpired = Q(expires_at__isnull=True) | Q(expires_at__gte=_today())
+    paths = set(
+        GroupMember.objects.filter(unexpired, user=principal.user).values_list(
+            "group__full_path", flat=True
+        )
+    )
+    for path in paths:
+        shown |= Q(full_path=path) | Q(full_path__startswith=f"{path}/")
+    paths |= set(
+        ProjectMember.objects.filter(unexpired, user=principal.user).values_list(
+            "project__namespace__full_path", flat=True
+        )
+    )
+    ancestors = {"/".join(p.split("/")[: i + 1]) for p in paths for i in range(p.count("/") + 1)}
+    return groups.filter(shown | Q(full_path__in=ancestors))

@@ -31,5 +31,17 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         if detail is not None:
             response.data = {"message": f"{response.status_code} {detail}"}
         elif isinstance(exc, drf_exceptions.ValidationError):
-            response.data = {"message": response.data}
+            response.data = _validation_body(exc)
     return response
+
+
+def _validation_body(exc: drf_exceptions.ValidationError) -> dict[str, object]:
+    """Grape's `{"error": "name is missing"}` for a missing field, else the field errors."""
+    codes = exc.get_codes()
+    if isinstance(codes, dict):
+        for field, field_codes in codes.items():
+            if isinstance(field_codes, list) and "required" in field_codes:
+                return {"error": f"{field} is missing"}
+            if isinstance(field_codes, list) and "invalid_choice" in field_codes:
+                return {"error": f"{field} does not have a valid value"}
+    return {"message": exc.detail}

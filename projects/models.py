@@ -78,6 +78,9 @@ class Project(models.Model):
     package_registry_access_level = models.IntegerField(
         choices=FeatureAccess.choices, default=FeatureAccess.ENABLED
     )
+    # Bumped in the transaction of every package write: index caches and ETags key on it, so
+    # no reader is served a page older than a write that has returned.
+    packages_serial = models.BigIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

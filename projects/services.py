@@ -1,12 +1,20 @@
 """Write-side operations on users, groups, projects and memberships."""
 
+import datetime
 import re
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from projects.exceptions import BadRequest, Conflict
-from projects.models import Group, GroupMember, Project, ProjectMember, User
+from projects.models import (
+    ApplicationSettings,
+    Group,
+    GroupMember,
+    Project,
+    ProjectMember,
+    User,
+)
 from projects.roles import AccessLevel, Visibility
 
 _PATH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
@@ -64,8 +72,9 @@ def group_create(
     parent: Group | None = None,
     visibility: int = Visibility.PRIVATE,
     description: str = "",
+    creator: User | None = None,
 ) -> Group:
-    """Create a group (a subgroup when `parent` is given)."""
+    """Create a group (a subgroup when `parent` is given); its creator becomes its owner."""
     _check_path(path)
     _check_visibility(visibility, parent)
     full_path = f"{parent.full_path}/{path}" if parent else path
@@ -73,12 +82,15 @@ def group_create(
         raise BadRequest("Failed to save group {:path=>[\"has already been taken\"]}")
     try:
         with transaction.atomic():
-            return Group.objects.create(
+            group = Group.objects.create(
                 name=name, path=path, parent=parent, full_path=full_path,
                 visibility=visibility, description=description,
             )
     except IntegrityError as error:
         raise BadRequest("path has already been taken") from error
+    if creator is not None:
+        GroupMember.objects.create(group=group, user=creator, access_level=AccessLevel.OWNER)
+    return group
 
 
 @transaction.atomic
@@ -123,3 +135,154 @@ def member_add(
             group=subject, user=user, defaults={"access_level": access_level}
         )
     return member
+
+
+def _check_unique_user(user: User, *, username: str | None, email: str | None) -> None:
+    others = User.objects.exclude(pk=user.pk)
+    if username and others.filter(username__iexact=username).exists():
+        raise Conflict("Username has already been taken")
+    if email and others.filter(email__iexact=email).exists():
+        raise Conflict("Email has already been taken")
+
+
+@transaction.atomic
+def user_update(*, user: User, **fields: object) -> User:
+    """Change a user's username, email, name, password, admin flag or state (partial)."""
+    _check_unique_user(user, username=fields.get("username"), email=fields.get("email"))
+    for name in ("username", "email", "name", "state"):
+        if fields.get(name) is not None:
+            setattr(user, name, fields[name])
+    if fields.get("admin") is not None:
+        user.is_superuser = user.is_staff = bool(fields["admin"])
+    if fields.get("password"):
+        user.set_password(str(fields["password"]))
+    user.save()
+    return user
+
+
+@transaction.atomic
+def user_delete(*, user: User) -> None:
+    """Delete a user with their tokens and memberships; their packages stay in the projects."""
+    user.delete()
+
+
+def _retree(old: str, new: str) -> None:
+    """Rewrite the denormalised full paths below `old` after a move or rename to `new`."""
+    for model in (Group, Project):
+        rows = model.objects.filter(Q(full_path=old) | Q(full_path__startswith=f"{old}/"))
+        for row in rows:
+            row.full_path = new + row.full_path[len(old):]
+            row.save(update_fields=["full_path"])
+
+
+@transaction.atomic
+def group_update(*, group: Group, **fields: object) -> Group:
+    """Change a group's name, path, description or visibility (partial)."""
+    for name in ("name", "description"):
+        if fields.get(name) is not None:
+            setattr(group, name, fields[name])
+    if fields.get("visibility") is not None:
+        _check_visibility(int(fields["visibility"]), group.parent)  # type: ignore[call-overload]
+        group.visibility = fields["visibility"]
+    path = fields.get("path")
+    if path and path != group.path:
+        _check_path(str(path))
+        old = group.full_path
+        new = f"{group.parent.full_path}/{path}" if group.parent else str(path)
+        if Group.objects.filter(full_path__iexact=new).exclude(pk=group.pk).exists():
+            raise BadRequest("Failed to save group {:path=>[\"has already been taken\"]}")
+        group.path = str(path)
+        group.save()
+        _retree(old, new)
+        group.refresh_from_db()
+        return group
+    group.save()
+    return group
+
+
+@transaction.atomic
+def group_delete(*, group: Group) -> None:
+    """Delete a group with its subgroups, projects, packages and tokens (blobs after commit)."""
+    from packages_pypi.deletion import blobs_remove_on_commit
+    from packages_pypi.models import PackageFile
+
+    tree = Q(project__namespace__full_path=group.full_path) | Q(
+        project__namespace__full_path__startswith=f"{group.full_path}/"
+    )
+    blobs_remove_on_commit(PackageFile.objects.filter(tree))
+    group.delete()
+
+
+@transaction.atomic
+def project_update(*, project: Project, **fields: object) -> Project:
+    """Change a project's name, path, description or visibility (partial)."""
+    for name in ("name", "description"):
+        if fields.get(name) is not None:
+            setattr(project, name, fields[name])
+    if fields.get("visibility") is not None:
+        _check_visibility(int(fields["visibility"]), project.namespace)  # type: ignore[call-overload]
+        project.visibility = fields["visibility"]
+    path = fields.get("path")
+    if path and path != project.path:
+        _check_path(str(path))
+        full_path = f"{project.namespace.full_path}/{path}"
+        if Project.objects.filter(full_path__iexact=full_path).exclude(pk=project.pk).exists():
+            raise BadRequest("path has already been taken")
+        project.path, project.full_path = str(path), full_path
+    project.save()
+    return project
+
+
+@transaction.atomic
+def project_delete(*, project: Project) -> None:
+    """Delete a project with its packages and deploy tokens (blobs after commit)."""
+    from packages_pypi.deletion import blobs_remove_on_commit
+    from packages_pypi.models import PackageFile
+
+    blobs_remove_on_commit(PackageFile.objects.filter(project=project))
+    project.delete()
+
+
+def member_create(
+    *,
+    subject: Project | Group,
+    user: User,
+    access_level: int,
+    expires_at: datetime.date | None = None,
+) -> ProjectMember | GroupMember:
+    """Add a new member; raises Conflict when the user already is one (GitLab's 409)."""
+    members = subject.members.filter(user=user)  # type: ignore[union-attr]
+    if members.exists():
+        raise Conflict("Member already exists")
+    member = member_add(subject=subject, user=user, access_level=access_level)
+    if expires_at is not None:
+        member.expires_at = expires_at
+        member.save(update_fields=["expires_at"])
+    return member
+
+
+def member_update(
+    *, member: ProjectMember | GroupMember, access_level: int,
+    expires_at: datetime.date | None = None,
+) -> ProjectMember | GroupMember:
+    """Change a member's role and expiry."""
+    if access_level not in AccessLevel.values or access_level == AccessLevel.NO_ACCESS:
+        raise BadRequest("access_level does not have a valid value")
+    member.access_level = access_level
+    member.expires_at = expires_at
+    member.save(update_fields=["access_level", "expires_at"])
+    return member
+
+
+def member_remove(*, member: ProjectMember | GroupMember) -> None:
+    """Take a user's direct membership away."""
+    member.delete()
+
+
+def application_settings_update(**fields: object) -> ApplicationSettings:
+    """Change instance settings (partial); they take effect on the next request."""
+    app_settings = ApplicationSettings.load()
+    for name, value in fields.items():
+        setattr(app_settings, name, value)
+    app_settings.save()
+    return app_settings

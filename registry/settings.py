@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
     "projects",
     "auth_tokens",
     "packages_pypi",
@@ -131,6 +132,9 @@ REGISTRY_X_ACCEL_REDIRECT = env.str("REGISTRY_X_ACCEL_REDIRECT", default="")
 # Shared by every app server when it is Redis (production); local memory on one machine.
 CACHES = {"default": env.cache_url("REGISTRY_CACHE_URL", default="locmemcache://")}
 
+# Shared by every app server when it is Redis (production); local memory on one machine.
+CACHES = {"default": env.cache_url("REGISTRY_CACHE_URL", default="locmemcache://")}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # GitLab's order (spec gitlab-pypi.md §2.1).
@@ -141,6 +145,23 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
     "EXCEPTION_HANDLER": "projects.api_errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "PyPI registry: GitLab REST API v4 subset",
+    "DESCRIPTION": "The part of GitLab's REST API v4 that python-gitlab needs, plus CI jobs.",
+    "VERSION": "4",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Views with nested Input/Output serializers are described by hand where it matters;
+    # generation hints about the rest are not worth a log line per request.
+    "DISABLE_ERRORS_AND_WARNINGS": True,
 }
 
 LOGGING = {

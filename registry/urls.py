@@ -9,6 +9,13 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("-/health", views.health, name="health"),
     path("-/readiness", views.readiness, name="readiness"),
+    # Order matters under api/v4 (gitlab-api-v4.md §3): the PyPI protocol routes first, then
+    # the Packages API and token routes, and last the module ending in the `projects/<ref>`
+    # and `groups/<ref>` catch-alls.
     path("api/v4/", include("packages_pypi.urls")),
-    path("", views.home, name="home"),
+    path("api/v4/", include("packages_pypi.api_urls")),
+    path("api/v4/", include("auth_tokens.api_urls")),
+    path("api/v4/", include("projects.api_urls")),
+    # Last: the web UI ends in the catch-all `/<group>/<project>` paths.
+    path("", include("projects.urls")),
 ]

@@ -1,7 +1,6 @@
-"""Instance-level pages: the landing page, liveness and readiness."""
+"""Instance-level endpoints: liveness and readiness (the pages live in the apps' views)."""
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -24,8 +23,3 @@ def readiness(request: HttpRequest) -> HttpResponse:
         {"status": "ok" if ready else "unavailable", "checks": checks},
         status=200 if ready else 503,
     )
-
-
-@require_safe
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")

@@ -20,6 +20,16 @@ def _isolated_storage(settings, tmp_path):
     }
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Ids repeat between tests once their rows are rolled back: start every test uncached."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 def basic_auth(username: str, password: str) -> str:
     """An `Authorization` header value for HTTP Basic."""
     return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()

@@ -1,0 +1,277 @@
+"""GitLab REST API v4: the current user, users, groups and projects (python-gitlab's calls)."""
+
+from typing import Any
+
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from projects import api_selectors, services
+from projects.access import Ability, access_group, access_project
+from projects.api_serializers import GroupOutput, ProjectOutput, UserOutput, VisibilityField
+from projects.api_support import (
+    accepted,
+    admin_principal,
+    many,
+    paginated,
+    query_bool,
+    signed_in_principal,
+    user_principal,
+    validated,
+)
+from projects.exceptions import NotFound
+from projects.models import User
+from projects.principals import Principal
+from projects.roles import Visibility
+
+
+def _context(request: Request, principal: Principal) -> dict[str, Any]:
+    return {"request": request, "viewer": principal.user}
+
+
+def _int_param(request: Request, name: str) -> int | None:
+    value = request.query_params.get(name)
+    return int(value) if value and value.isdigit() else None
+
+
+def _user_or_404(user_id: str) -> User:
+    user = User.objects.filter(pk=int(user_id)).first() if user_id.isdigit() else None
+    if user is None:
+        raise NotFound("User")
+    return user
+
+
+class CurrentUserApi(APIView):
+    """GET /user: who the token belongs to (python-gitlab's `gl.auth()`)."""
+
+    def get(self, request: Request) -> Response:
+        principal = signed_in_principal(request)
+        return Response(UserOutput(principal.user, context=_context(request, principal)).data)
+
+
+class UserListCreateApi(APIView):
+    """GET /users (signed in) and POST /users (admin; 409 on a taken username or email)."""
+
+    class InputSerializer(serializers.Serializer):
+        username = serializers.CharField()
+        email = serializers.EmailField()
+        name = serializers.CharField()
+        password = serializers.CharField(required=False, write_only=True, min_length=8)
+        reset_password = serializers.BooleanField(required=False, default=False)
+        force_random_password = serializers.BooleanField(required=False, default=False)
+        admin = serializers.BooleanField(required=False, default=False)
+        skip_confirmation = serializers.BooleanField(required=False, default=True)
+
+    def get(self, request: Request) -> Response:
+        principal = signed_in_principal(request)
+        users = api_selectors.users_list(
+            username=request.query_params.get("username"),
+            search=request.query_params.get("search"),
+        )
+        context = _context(request, principal)
+        return paginated(request, users, many(UserOutput, context))
+
+    def post(self, request: Request) -> Response:
+        principal = admin_principal(request)
+        data = validated(self.InputSerializer, request)
+        user = services.user_create(
+            username=data["username"], email=data["email"], name=data["name"],
+            password=data.get("password"), is_admin=data["admin"],
+        )
+        return Response(UserOutput(user, context=_context(request, principal)).data, status=201)
+
+
+class UserDetailApi(APIView):
+    """GET, PUT (admin) and DELETE (admin) /users/:id."""
+
+    class InputSerializer(serializers.Serializer):
+        username = serializers.CharField(required=False)
+        email = serializers.EmailField(required=False)
+        name = serializers.CharField(required=False)
+        password = serializers.CharField(required=False, write_only=True, min_length=8)
+        admin = serializers.BooleanField(required=False)
+
+    def get(self, request: Request, user_id: str) -> Response:
+        principal = signed_in_principal(request)
+        user = _user_or_404(user_id)
+        return Response(UserOutput(user, context=_context(request, principal)).data)
+
+    def put(self, request: Request, user_id: str) -> Response:
+        principal = admin_principal(request)
+        user = _user_or_404(user_id)
+        user = services.user_update(user=user, **validated(self.InputSerializer, request))
+        return Response(UserOutput(user, context=_context(request, principal)).data)
+
+    def delete(self, request: Request, user_id: str) -> Response:
+        admin_principal(request)
+        services.user_delete(user=_user_or_404(user_id))
+        return Response(status=204)
+
+
+class GroupListCreateApi(APIView):
+    """GET /groups (what the caller sees) and POST /groups (a subgroup with `parent_id`)."""
+
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField()
+        path = serializers.CharField()
+        parent_id = serializers.IntegerField(required=False, allow_null=True)
+        visibility = VisibilityField(required=False)
+        description = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def get(self, request: Request) -> Response:
+        principal = user_principal(request)
+        groups = api_selectors.groups_list(
+            principal=principal,
+            search=request.query_params.get("search"),
+            top_level_only=bool(query_bool(request, "top_level_only", False)),
+            min_access_level=_int_param(request, "min_access_level")
+            or (50 if query_bool(request, "owned") else None),
+        )
+        context = _context(request, principal)
+        return paginated(request, groups, many(GroupOutput, context))
+
+    def post(self, request: Request) -> Response:
+        principal = signed_in_principal(request)
+        data = validated(self.InputSerializer, request)
+        parent = None
+        if data.get("parent_id") is not None:
+            parent = access_group(principal, data["parent_id"], Ability.CREATE_SUBGROUP)
+        group = services.group_create(
+            name=data["name"], path=data["path"], parent=parent,
+            visibility=data.get("visibility", Visibility.PRIVATE),
+            description=data["description"], creator=principal.user,
+        )
+        return Response(GroupOutput(group, context=_context(request, principal)).data, status=201)
+
+
+class GroupDetailApi(APIView):
+    """GET, PUT (owner) and DELETE (owner; 202) /groups/:id, by id or full path."""
+
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(required=False)
+        path = serializers.CharField(required=False)
+        visibility = VisibilityField(required=False)
+        description = serializers.CharField(required=False, allow_blank=True)
+
+    def get(self, request: Request, ref: str) -> Response:
+        principal = user_principal(request)
+        group = access_group(principal, ref, Ability.READ_GROUP)
+        return Response(GroupOutput(group, context=_context(request, principal)).data)
+
+    def put(self, request: Request, ref: str) -> Response:
+        principal = user_principal(request)
+        group = access_group(principal, ref, Ability.ADMIN_GROUP)
+        group = services.group_update(group=group, **validated(self.InputSerializer, request))
+        return Response(GroupOutput(group, context=_context(request, principal)).data)
+
+    def delete(self, request: Request, ref: str) -> Response:
+        principal = user_principal(request)
+        services.group_delete(group=access_group(principal, ref, Ability.ADMIN_GROUP))
+        return accepted()
+
+
+class GroupSubgroupListApi(APIView):
+    """GET /groups/:id/subgroups (children) and /descendant_groups (every level below)."""
+
+    recursive = False
+
+    def get(self, request: Request, ref: str) -> Response:
+        principal = user_principal(request)
+        group = access_group(principal, ref, Ability.READ_GROUP)
+        groups = api_selectors.subgroups_list(
+            principal=principal, group=group, recursive=self.recursive
+        )
+        context = _context(request, principal)
+        return paginated(request, groups, many(GroupOutput, context))
+
+
+class GroupDescendantListApi(GroupSubgroupListApi):
+    """GET /groups/:id/descendant_groups."""
+
+    recursive = True
+
+
+class GroupProjectListApi(APIView):
+    """GET /groups/:id/projects (with `include_subgroups`)."""
+
+    def get(self, request: Request, ref: str) -> Response:
+        principal = user_principal(request)
+        group = access_group(principal, ref, Ability.READ_GROUP)
+        projects = api_selectors.projects_list(
+            principal=principal, group=group,
+            include_subgroups=bool(query_bool(request, "include_subgroups", False)),
+            search=request.query_params.get("search"),
+        )
+        context = _context(request, principal)
+        return paginated(request, projects, many(ProjectOutput, context))
+
+
+class ProjectListCreateApi(APIView):
+    """GET /projects (what the caller sees) and POST /projects (in a group: `namespace_id`)."""
+
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(required=False)
+        path = serializers.CharField(required=False)
+        namespace_id = serializers.IntegerField()
+        visibility = VisibilityField(required=False)
+        description = serializers.CharField(required=False, allow_blank=True, default="")
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            if not attrs.get("name") and not attrs.get("path"):
+                raise serializers.ValidationError({"name": ["is missing"]}, code="required")
+            attrs.setdefault("path", attrs.get("name"))
+            attrs.setdefault("name", attrs.get("path"))
+            return attrs
+
+    def get(self, request: Request) -> Response:
+        principal = user_principal(request)
+        projects = api_selectors.projects_list(
+            principal=principal,
+            search=request.query_params.get("search"),
+            visibility=api_selectors.parse_visibility(request.query_params.get("visibility")),
+            membership=bool(query_bool(request, "membership", False)),
+            min_access_level=_int_param(request, "min_access_level")
+            or (50 if query_bool(request, "owned") else None),
+        )
+        context = _context(request, principal)
+        return paginated(request, projects, many(ProjectOutput, context))
+
+    def post(self, request: Request) -> Response:
+        principal = signed_in_principal(request)
+        data = validated(self.InputSerializer, request)
+        namespace = access_group(principal, data["namespace_id"], Ability.CREATE_PROJECT)
+        project = services.project_create(
+            name=data["name"], path=data["path"], namespace=namespace,
+            visibility=data.get("visibility", Visibility.PRIVATE),
+            description=data["description"],
+        )
+        context = _context(request, principal)
+        return Response(ProjectOutput(project, context=context).data, status=201)
+
+
+class ProjectDetailApi(APIView):
+    """GET, PUT (maintainer) and DELETE (owner; 202) /projects/:id, by id or full path."""
+
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(required=False)
+        path = serializers.CharField(required=False)
+        visibility = VisibilityField(required=False)
+        description = serializers.CharField(required=False, allow_blank=True)
+
+    def get(self, request: Request, ref: str) -> Response:
+        principal = user_principal(request)
+        project = access_project(principal, ref, Ability.READ_PROJECT)
+        return Response(ProjectOutput(project, context=_context(request, principal)).data)
+
+    def put(self, request: Request, ref: str) -> Response:
+        principal = user_principal(request)
+        project = access_project(principal, ref, Ability.ADMIN_PROJECT)
+        data = validated(self.InputSerializer, request)
+        project = services.project_update(project=project, **data)
+        return Response(ProjectOutput(project, context=_context(request, principal)).data)
+
+    def delete(self, request: Request, ref: str) -> Response:
+        principal = user_principal(request)
+        services.project_delete(project=access_project(principal, ref, Ability.REMOVE_PROJECT))
+        return accepted()

@@ -1,0 +1,135 @@
+"""GitLab REST API v4: group and project members, and the application settings."""
+
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from projects import services
+from projects.access import Ability, access_group, access_project
+from projects.api_serializers import MemberOutput
+from projects.api_support import (
+    ParameterError,
+    admin_principal,
+    many,
+    paginated,
+    user_principal,
+    validated,
+)
+from projects.exceptions import NotFound
+from projects.models import ApplicationSettings, Group, GroupMember, Project, ProjectMember, User
+from projects.principals import Principal
+from projects.roles import AccessLevel
+
+
+def _subject(principal: Principal, kind: str, ref: str, ability: Ability) -> Project | Group:
+    """The project or group of a members route, checked for `ability` on the right kind."""
+    if kind == "projects":
+        return access_project(principal, ref, ability)
+    group_ability = Ability.READ_GROUP if ability is Ability.READ_PROJECT else Ability.ADMIN_GROUP
+    return access_group(principal, ref, group_ability)
+
+
+def _member_or_404(subject: Project | Group, user_id: str) -> ProjectMember | GroupMember:
+    member = subject.members.select_related("user").filter(user_id=user_id).first()
+    if member is None:
+        raise NotFound("Member")
+    return member
+
+
+class MemberListCreateApi(APIView):
+    """GET and POST /groups/:id/members and /projects/:id/members (direct members)."""
+
+    class InputSerializer(serializers.Serializer):
+        user_id = serializers.IntegerField(required=False)
+        username = serializers.CharField(required=False)
+        access_level = serializers.ChoiceField(
+            choices=[level for level in AccessLevel.values if level]
+        )
+        expires_at = serializers.DateField(required=False, allow_null=True)
+
+    def get(self, request: Request, kind: str, ref: str) -> Response:
+        principal = user_principal(request)
+        subject = _subject(principal, kind, ref, Ability.READ_PROJECT)
+        members = subject.members.select_related("user").order_by("user_id")
+        context = {"request": request}
+        return paginated(request, members, many(MemberOutput, context))
+
+    def post(self, request: Request, kind: str, ref: str) -> Response:
+        principal = user_principal(request)
+        subject = _subject(principal, kind, ref, Ability.ADMIN_PROJECT)
+        data = validated(self.InputSerializer, request)
+        member = services.member_create(
+            subject=subject, user=_user(data), access_level=data["access_level"],
+            expires_at=data.get("expires_at"),
+        )
+        return Response(MemberOutput(member, context={"request": request}).data, status=201)
+
+
+def _user(data: dict) -> User:
+    if "user_id" in data:
+        user = User.objects.filter(pk=data["user_id"]).first()
+    elif "username" in data:
+        user = User.objects.filter(username__iexact=data["username"]).first()
+    else:
+        raise ParameterError(
+            "user_id, username are missing, exactly one parameter must be provided"
+        )
+    if user is None:
+        raise NotFound("User")
+    return user
+
+
+class MemberDetailApi(APIView):
+    """GET, PUT and DELETE /groups|projects/:id/members/:user_id."""
+
+    class InputSerializer(serializers.Serializer):
+        access_level = serializers.ChoiceField(
+            choices=[level for level in AccessLevel.values if level]
+        )
+        expires_at = serializers.DateField(required=False, allow_null=True)
+
+    def get(self, request: Request, kind: str, ref: str, user_id: str) -> Response:
+        principal = user_principal(request)
+        member = _member_or_404(_subject(principal, kind, ref, Ability.READ_PROJECT), user_id)
+        return Response(MemberOutput(member, context={"request": request}).data)
+
+    def put(self, request: Request, kind: str, ref: str, user_id: str) -> Response:
+        principal = user_principal(request)
+        member = _member_or_404(_subject(principal, kind, ref, Ability.ADMIN_PROJECT), user_id)
+        data = validated(self.InputSerializer, request)
+        member = services.member_update(
+            member=member, access_level=data["access_level"], expires_at=data.get("expires_at")
+        )
+        return Response(MemberOutput(member, context={"request": request}).data)
+
+    def delete(self, request: Request, kind: str, ref: str, user_id: str) -> Response:
+        principal = user_principal(request)
+        member = _member_or_404(_subject(principal, kind, ref, Ability.ADMIN_PROJECT), user_id)
+        services.member_remove(member=member)
+        return Response(status=204)
+
+
+class ApplicationSettingsApi(APIView):
+    """GET and PUT /application/settings (admin); PUT changes only the keys it is given."""
+
+    class InputSerializer(serializers.Serializer):
+        pypi_package_requests_forwarding = serializers.BooleanField(required=False)
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        pypi_package_requests_forwarding = serializers.BooleanField()
+        updated_at = serializers.DateTimeField()
+
+    def get(self, request: Request) -> Response:
+        admin_principal(request)
+        return Response(self.OutputSerializer(ApplicationSettings.load()).data)
+
+    def put(self, request: Request) -> Response:
+        admin_principal(request)
+        # Unknown keys are dropped, as Grape drops undeclared parameters.
+        data = validated(self.InputSerializer, request)
+        if not data:
+            raise ParameterError("at least one parameter must be provided")
+        app_settings = services.application_settings_update(**data)
+        return Response(self.OutputSerializer(app_settings).data)

@@ -1,0 +1,161 @@
+"""GitLab's JSON entities for users, groups, projects and members (lib/api/entities)."""
+
+from typing import Any
+
+from rest_framework import serializers
+
+from projects.api_support import GitLabDateTimeField
+from projects.models import Group, Project, User
+from projects.roles import Visibility
+
+
+def _base(serializer: serializers.Serializer) -> str:
+    request = serializer.context["request"]
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+class VisibilityField(serializers.ChoiceField):
+    """`private` / `internal` / `public` in and out, the integer level inside."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=[v.label for v in Visibility], **kwargs)
+
+    def to_internal_value(self, data: Any) -> int:
+        return Visibility.from_name(super().to_internal_value(data))
+
+    def to_representation(self, value: int) -> str:
+        return Visibility(value).label
+
+
+class UserOutput(serializers.Serializer):
+    """GitLab's User (with the admin fields when the caller may see them)."""
+
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField()
+    state = serializers.CharField()
+    avatar_url = serializers.SerializerMethodField()
+    web_url = serializers.SerializerMethodField()
+    created_at = GitLabDateTimeField(source="date_joined")
+    bot = serializers.SerializerMethodField()
+
+    def get_avatar_url(self, user: User) -> None:
+        return None
+
+    def get_web_url(self, user: User) -> str:
+        return f"{_base(self)}/{user.username}"
+
+    def get_bot(self, user: User) -> bool:
+        return False
+
+    def to_representation(self, user: User) -> dict[str, Any]:
+        data = super().to_representation(user)
+        viewer = self.context.get("viewer")
+        if viewer is not None and (viewer.is_admin or viewer.pk == user.pk):
+            data.update(
+                email=user.email,
+                is_admin=user.is_admin,
+                can_create_group=True,
+                can_create_project=True,
+                projects_limit=0,
+                external=False,
+                private_profile=False,
+            )
+        return data
+
+
+class GroupOutput(serializers.Serializer):
+    """GitLab's Group."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    path = serializers.CharField()
+    full_name = serializers.SerializerMethodField()
+    full_path = serializers.CharField()
+    parent_id = serializers.IntegerField(allow_null=True)
+    description = serializers.CharField()
+    visibility = VisibilityField()
+    web_url = serializers.SerializerMethodField()
+    avatar_url = serializers.SerializerMethodField()
+    request_access_enabled = serializers.SerializerMethodField()
+    created_at = GitLabDateTimeField()
+
+    def get_full_name(self, group: Group) -> str:
+        return " / ".join(group.full_path.split("/"))
+
+    def get_web_url(self, group: Group) -> str:
+        return f"{_base(self)}/groups/{group.full_path}"
+
+    def get_avatar_url(self, group: Group) -> None:
+        return None
+
+    def get_request_access_enabled(self, group: Group) -> bool:
+        return False
+
+
+class NamespaceOutput(serializers.Serializer):
+    """The `namespace` object embedded in a project."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    path = serializers.CharField()
+    kind = serializers.SerializerMethodField()
+    full_path = serializers.CharField()
+    parent_id = serializers.IntegerField(allow_null=True)
+    web_url = serializers.SerializerMethodField()
+
+    def get_kind(self, group: Group) -> str:
+        return "group"
+
+    def get_web_url(self, group: Group) -> str:
+        return f"{_base(self)}/groups/{group.full_path}"
+
+
+class ProjectOutput(serializers.Serializer):
+    """GitLab's Project (the fields a registry has)."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    path = serializers.CharField()
+    path_with_namespace = serializers.CharField(source="full_path")
+    name_with_namespace = serializers.SerializerMethodField()
+    description = serializers.CharField()
+    visibility = VisibilityField()
+    web_url = serializers.SerializerMethodField()
+    created_at = GitLabDateTimeField()
+    default_branch = serializers.SerializerMethodField()
+    archived = serializers.SerializerMethodField()
+    packages_enabled = serializers.BooleanField()
+    namespace = NamespaceOutput()
+
+    def get_name_with_namespace(self, project: Project) -> str:
+        return " / ".join([*project.namespace.full_path.split("/"), project.name])
+
+    def get_web_url(self, project: Project) -> str:
+        return f"{_base(self)}/{project.full_path}"
+
+    def get_default_branch(self, project: Project) -> None:
+        return None
+
+    def get_archived(self, project: Project) -> bool:
+        return False
+
+
+class MemberOutput(serializers.Serializer):
+    """GitLab's Member: the user's fields plus the role; `id` is the user's id."""
+
+    id = serializers.IntegerField(source="user.id")
+    username = serializers.CharField(source="user.username")
+    name = serializers.CharField(source="user.name")
+    state = serializers.CharField(source="user.state")
+    avatar_url = serializers.SerializerMethodField()
+    web_url = serializers.SerializerMethodField()
+    access_level = serializers.IntegerField()
+    expires_at = serializers.DateField(allow_null=True)
+    created_at = GitLabDateTimeField()
+
+    def get_avatar_url(self, member: object) -> None:
+        return None
+
+    def get_web_url(self, member: Any) -> str:
+        return f"{_base(self)}/{member.user.username}"

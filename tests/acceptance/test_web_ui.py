@@ -1,0 +1,162 @@
+"""The web UI in a real browser: Debian's chromium driven by Playwright against a live server.
+
+Screenshots of every page land in test-artifacts/screenshots/, at laptop and phone widths.
+"""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.ui_fixtures import World
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+PASSWORD = "correct horse battery staple"
+LAPTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+sync_api = pytest.importorskip("playwright.sync_api")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not shutil.which(CHROMIUM), reason="needs Debian's chromium"),
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    # Playwright's sync API keeps an event loop running in this thread, and Django refuses
+    # ORM calls (test data, database flushes) while one runs. They are still synchronous and
+    # safe here, so the check is off while this module's browser is open, and only then.
+    with pytest.MonkeyPatch.context() as patch, sync_api.sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def world(transactional_db):
+    world = World()
+    for user in world.users.values():
+        user.set_password(PASSWORD)
+        user.save()
+    return world
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(viewport=LAPTOP, base_url=live_server.url)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def shoot(page, name: str) -> None:
+    """Save the page at laptop and at phone width."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+    size = page.viewport_size
+    page.set_viewport_size(PHONE)
+    page.screenshot(path=SCREENSHOTS / f"{name}-phone.png", full_page=True)
+    page.set_viewport_size(size)
+
+
+def sign_in(page, username: str) -> None:
+    page.goto("/users/sign_in")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/")
+
+
+def test_sign_in_open_a_package_and_copy_the_install_command(page, world):
+    page.goto("/acme/tools/-/packages")
+    assert "/users/sign_in" in page.url
+    shoot(page, "01-sign-in")
+    page.fill("#id_username", "guest")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/acme/tools/-/packages")
+
+    page.goto("/")
+    shoot(page, "02-dashboard")
+    page.click("text=acme")
+    shoot(page, "03-group")
+    page.goto("/acme/tools")
+    shoot(page, "04-project")
+    page.click("nav.tabs >> text=Packages")
+    shoot(page, "05-packages")
+    page.click("a.title >> text=Demo.Pkg")
+    page.wait_for_url(f"**/-/packages/{world.package.pk}")
+    assert page.locator(".page-head h1").inner_text().startswith("Demo.Pkg")
+    assert page.locator("article.readme h1").inner_text() == "Demo"
+    assert page.locator("article.readme script").count() == 0
+    shoot(page, "06-package")
+
+    page.click("#install-command .copy-button")
+    page.wait_for_selector("#install-command .copy-button.copied")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith("pip install --index-url http://__token__:")
+    index = f"/api/v4/projects/{world.project.pk}/packages/pypi/simple"
+    assert copied.endswith(f"{index} Demo.Pkg==1.10.0")
+
+    page.goto("/groups/acme/-/packages")
+    shoot(page, "07-group-packages")
+
+
+def test_create_and_revoke_a_personal_access_token(page, world):
+    sign_in(page, "developer")
+    page.click("text=Access tokens")
+    page.fill("#id_name", "laptop pip")
+    page.check("input[value=read_api]")
+    page.click("text=Create token")
+    secret = page.locator("#new-token-secret").inner_text()
+    assert secret.startswith("glpat-")
+    shoot(page, "08-token-created")
+
+    page.reload()
+    assert page.locator("#new-token-secret").count() == 0  # shown once only
+    page.click("button[aria-label='Revoke laptop pip']")
+    assert page.locator("text=Revoked the token").is_visible()
+    assert page.locator("tr.inactive >> text=revoked").is_visible()
+    shoot(page, "09-token-revoked")
+
+
+def test_a_maintainer_deletes_a_file_after_confirming(page, world):
+    sign_in(page, "maintainer")
+    page.goto(f"/acme/tools/-/packages/{world.package.pk}")
+    name = world.file.file_name
+    page.click(f"a[aria-label='Delete {name}']")
+    shoot(page, "10-confirm-delete-file")
+    page.click("button:has-text('Delete file')")
+    page.wait_for_url(f"**/-/packages/{world.package.pk}")
+    assert page.locator(f"text=Deleted {name}.").is_visible()
+    assert page.locator(f"a[aria-label='Delete {name}']").count() == 0
+    assert world.package.files.count() == 1
+
+
+def test_a_maintainer_creates_a_deploy_token(page, world):
+    sign_in(page, "maintainer")
+    page.goto("/acme/tools/-/settings/repository")
+    page.fill("#id_name", "ci")
+    page.check("input[value=write_package_registry]")
+    page.click("text=Create deploy token")
+    assert page.locator("#new-token-secret").inner_text().startswith("gldt-")
+    shoot(page, "11-deploy-tokens")
+
+
+def test_empty_project_and_not_found_pages(page, world):
+    from tests.factories import make_project
+
+    make_project("empty", namespace=world.public_group)
+    page.goto("/oss/empty")
+    shoot(page, "12-empty-project")
+    page.goto("/acme/nothing-here")
+    shoot(page, "13-not-found")
