@@ -97,7 +97,17 @@ def _gunicorn(env: dict[str, str], data_dir: Path) -> Iterator[Instance]:
             yield instance
         finally:
             instance.session.close()
-            if process.poll() is None:
-                # SIGINT: gunicorn's quick shutdown; SIGTERM would wait for idle keep-alives.
-                os.killpg(process.pid, signal.SIGINT)
-            process.wait(timeout=30)
+            _stop(process)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """SIGINT (gunicorn's quick shutdown; SIGTERM waits for idle keep-alives), then SIGKILL:
+    a worker thread blocked in a request must not hold the suite for graceful_timeout."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGINT)
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)

@@ -20,10 +20,11 @@ def registry(live_server, s3_storage):
     project = make_project("tools", namespace=make_group("s3", visibility=Visibility.PRIVATE),
                            visibility=Visibility.PRIVATE)
     developer = make_user()
-    add_member(project, developer, AccessLevel.DEVELOPER)
+    add_member(project, developer, AccessLevel.MAINTAINER)
     _, pat = personal_access_token_issue(user=developer, name="ci", scopes=["api"])
     url = f"{live_server.url}/api/v4/projects/{project.pk}/packages/pypi"
-    return {"url": url, "pat": pat, "index": with_credentials(f"{url}/simple", "x", pat)}
+    return {"url": url, "pat": pat, "index": with_credentials(f"{url}/simple", "x", pat),
+            "api": f"{live_server.url}/api/v4/projects/{project.pk}/packages"}
 
 
 def _dists(tmp_path, name):
@@ -68,3 +69,18 @@ def test_a_storage_failure_during_upload_leaves_no_row(registry, tmp_path, s3_en
     assert not Package.objects.exists()
     assert not PackageFile.objects.exists()
 
+
+
+def test_deleting_a_package_removes_its_files_from_the_bucket(
+    registry, tmp_path, s3_endpoint, s3_storage
+):
+    name = f"s3-gone-{secrets.token_hex(4)}"
+    twine_upload(registry["url"], _dists(tmp_path, name), "x", registry["pat"])
+    package = Package.objects.get(normalized_name=name)
+
+    deleted = requests.delete(f"{registry['api']}/{package.pk}",
+                              headers={"PRIVATE-TOKEN": registry["pat"]}, timeout=10)
+
+    assert deleted.status_code == 204, deleted.text
+    assert s3_endpoint.client().list_objects_v2(Bucket=s3_storage).get("Contents", []) == []
+    assert pip_install(registry["index"], tmp_path / "site", name).returncode != 0

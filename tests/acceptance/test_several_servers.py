@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 
 from auth_tokens.services import personal_access_token_issue
+from packages_pypi.models import Package
 from projects.models import ApplicationSettings
 from projects.roles import AccessLevel, Visibility
 from projects.services import user_create
@@ -65,7 +66,7 @@ def test_a_package_uploaded_through_one_instance_installs_through_the_other(two_
     project = make_project(namespace=make_group(visibility=Visibility.PRIVATE),
                            visibility=Visibility.PRIVATE)
     developer = make_user()
-    add_member(project, developer, AccessLevel.DEVELOPER)
+    add_member(project, developer, AccessLevel.MAINTAINER)
     _, pat = personal_access_token_issue(user=developer, name="ci", scopes=["api"])
     name = f"fleet-widget-{secrets.token_hex(4)}"
     files = [write_distribution(tmp_path, *build(name, "1.0")) for build in (build_wheel,
@@ -79,6 +80,17 @@ def test_a_package_uploaded_through_one_instance_installs_through_the_other(two_
     assert published.returncode == 0, published.stdout + published.stderr
     assert installed.returncode == 0, installed.stdout + installed.stderr
     assert (tmp_path / "site" / name.replace("-", "_") / "__init__.py").exists()
+
+    # Both instances have rendered the page; a delete on one is gone on both at once.
+    page = f"{path}/simple/{name}/"
+    assert all(server.get(page, auth=("x", pat)).status_code == 200 for server in two_servers)
+    package_id = Package.objects.get(normalized_name=name).pk
+    deleted = second.session.delete(
+        f"{second.url}/api/v4/projects/{project.pk}/packages/{package_id}",
+        headers={"PRIVATE-TOKEN": pat}, timeout=30,
+    )
+    assert deleted.status_code == 204, deleted.text
+    assert [server.get(page, auth=("x", pat)).status_code for server in two_servers] == [404, 404]
 
 
 def _database_url(database: dict) -> str:
