@@ -6,7 +6,7 @@ PORT ?= 8000
 REGISTRY_DATA_DIR ?= $(CURDIR)/var
 export PORT REGISTRY_DATA_DIR
 
-.PHONY: run test lint migrate browser
+.PHONY: run test lint migrate browser bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,3 +44,7 @@ browser:
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
+
+## Benchmark against pypiserver and devpi (not part of `make test`; BENCH_PROJECTS=200 is quick).
+bench: $(VENV)/.dev
+	$(BIN)/python benchmarks/bench.py

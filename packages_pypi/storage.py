@@ -15,6 +15,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
+from packages_pypi.delivery import redirect_or_none
 from packages_pypi.exceptions import StorageUnavailable
 
 if TYPE_CHECKING:
@@ -54,6 +55,8 @@ def blob_delete(key: str) -> None:
 
 def serve_file(request: HttpRequest, package_file: "PackageFile") -> HttpResponse:
     """Answer a download: 200 with the whole file, 206 for a Range, 304 for a matching ETag."""
+    if (delegated := redirect_or_none(request, package_file)) is not None:
+        return delegated
     etag = f'"{package_file.sha256}"'
     if etag in request.headers.get("If-None-Match", ""):
         response = HttpResponse(status=304)

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import environ
 
+from registry.storages import storage_from_env
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -114,13 +116,21 @@ STATIC_ROOT.mkdir(exist_ok=True)
 # Serve from the app folders too, so pages have their styles before collectstatic ran.
 WHITENOISE_USE_FINDERS = True
 
+
 STORAGES = {
-    "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(DATA_DIR / "storage")},
-    },
+    "default": storage_from_env(DATA_DIR),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# S3: clients download from a short-lived presigned URL (302) unless the app should proxy the
+# bytes (e.g. the store is not reachable from the clients). A separate public endpoint signs
+# URLs for clients when the app reaches the store on an internal address.
+REGISTRY_S3_PROXY_DOWNLOAD = env.bool("REGISTRY_S3_PROXY_DOWNLOAD", default=False)
+REGISTRY_S3_PUBLIC_ENDPOINT_URL = env.str("REGISTRY_S3_PUBLIC_ENDPOINT_URL", default="")
+# Local files: hand the download to nginx with this internal location prefix (e.g. `/_files/`).
+REGISTRY_X_ACCEL_REDIRECT = env.str("REGISTRY_X_ACCEL_REDIRECT", default="")
+
+# Shared by every app server when it is Redis (production); local memory on one machine.
+CACHES = {"default": env.cache_url("REGISTRY_CACHE_URL", default="locmemcache://")}
 
 # Shared by every app server when it is Redis (production); local memory on one machine.
 CACHES = {"default": env.cache_url("REGISTRY_CACHE_URL", default="locmemcache://")}

@@ -8,6 +8,7 @@ from registry import views
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("-/health", views.health, name="health"),
+    path("-/readiness", views.readiness, name="readiness"),
     # Order matters under api/v4 (gitlab-api-v4.md §3): the PyPI protocol routes first, then
     # the Packages API and token routes, and last the module ending in the `projects/<ref>`
     # and `groups/<ref>` catch-alls.

@@ -4,6 +4,9 @@ import base64
 
 import pytest
 
+from registry.storages import storage_from_env
+from tests.fakes.s3 import moto_server
+
 
 @pytest.fixture(autouse=True)
 def _isolated_storage(settings, tmp_path):
@@ -30,3 +33,21 @@ def _empty_cache():
 def basic_auth(username: str, password: str) -> str:
     """An `Authorization` header value for HTTP Basic."""
     return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """One moto S3 server per test process."""
+    with moto_server() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def s3_storage(settings, s3_endpoint, monkeypatch, tmp_path):
+    """`default_storage` is S3 on a fresh bucket, configured from the environment as in
+    production. Returns the bucket name."""
+    bucket = s3_endpoint.create_bucket()
+    for key, value in s3_endpoint.env(bucket).items():
+        monkeypatch.setenv(key, value)
+    settings.STORAGES = {**settings.STORAGES, "default": storage_from_env(tmp_path)}
+    return bucket

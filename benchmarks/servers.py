@@ -1,0 +1,173 @@
+"""Start the servers under test on 127.0.0.1 and load the data set into each."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from benchmarks.measure import Upload, upload_rate
+
+REPO = Path(__file__).resolve().parents[1]
+WORK = REPO / "benchmarks" / ".work"
+PASSWORD = "bench-password"
+
+
+@dataclass
+class Server:
+    name: str
+    process: subprocess.Popen
+    base: str
+    simple: str  # URL of the simple root, ending in "/"
+    upload: Upload | None = None
+    env: dict[str, str] = field(default_factory=dict)
+
+    def page(self, project: str) -> str:
+        return f"{self.simple}{project}/"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=60)
+
+
+def _start(args: list[str], log: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
+    process = subprocess.Popen(args, stdout=log.open("w"), stderr=subprocess.STDOUT,
+                               env=env or os.environ.copy(), start_new_session=True, cwd=REPO)
+    atexit.register(_kill, process)  # whatever happens, no server outlives the benchmark
+    return process
+
+
+def _kill(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def _wait(url: str, process: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server for {url} exited")
+        try:
+            requests.get(url, timeout=2)
+            return
+        except requests.RequestException:
+            time.sleep(0.3)
+    raise RuntimeError(f"{url} did not answer")
+
+
+def start_ours(port: int, files: list[tuple[Path, str, str]]) -> Server:
+    data = WORK / "ours"
+    shutil.rmtree(data, ignore_errors=True)
+    data.mkdir(parents=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("REGISTRY_", "DJANGO_"))}
+    env |= {"REGISTRY_DATA_DIR": str(data), "PORT": str(port), "GUNICORN_ACCESS_LOG": ""}
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, cwd=REPO, check=True)
+    subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=env, cwd=REPO, check=True)
+    created = subprocess.run([*manage, "shell", "-c", _SETUP], env=env, cwd=REPO, check=True,
+                             capture_output=True, text=True).stdout.split()
+    project_id, token = created[-2], created[-1]
+    process = _start([sys.executable, "-m", "gunicorn", "registry.wsgi", "-c", "gunicorn.conf.py"],
+                     data / "server.log", env)
+    base = f"http://127.0.0.1:{port}"
+    _wait(f"{base}/-/health", process)
+    api = f"{base}/api/v4/projects/{project_id}/packages/pypi"
+    server = Server("ours", process, base, f"{api}/simple/", Upload(api, ("bench", token)), env)
+    _load(server, files)
+    return server
+
+
+_SETUP = """
+from auth_tokens.services import personal_access_token_issue
+from projects.models import ApplicationSettings
+from projects.roles import AccessLevel, Visibility
+from tests.factories import add_member, make_group, make_project, make_user
+settings = ApplicationSettings.load(); settings.pypi_package_requests_forwarding = False
+settings.save()
+project = make_project("bench", namespace=make_group("bench"), visibility=Visibility.PUBLIC)
+user = make_user("bench"); add_member(project, user, AccessLevel.MAINTAINER)
+_, token = personal_access_token_issue(user=user, name="bench", scopes=["api"])
+print(project.pk, token)
+"""
+
+
+def start_pypiserver(port: int, files: list[tuple[Path, str, str]]) -> Server:
+    venv = WORK / "pypiserver"
+    root = WORK / "pypiserver-data"
+    shutil.rmtree(root, ignore_errors=True)
+    (root / "packages").mkdir(parents=True)
+    htpasswd = root / "htpasswd"
+    subprocess.run([venv / "bin/python", "-c",
+                    "import sys; from passlib.apache import HtpasswdFile as H; "
+                    "h = H(sys.argv[1], new=True); h.set_password('bench', sys.argv[2]); h.save()",
+                    str(htpasswd), PASSWORD], check=True)
+    for path, _, _ in files:  # pypiserver reads its folder: copying is loading.
+        shutil.copy(path, root / "packages" / path.name)
+    process = _start([str(venv / "bin/pypi-server"), "run", "-i", "127.0.0.1", "-p", str(port),
+                      "-P", str(htpasswd), "-a", "update", "--disable-fallback",
+                      str(root / "packages")], root / "server.log")
+    base = f"http://127.0.0.1:{port}"
+    _wait(f"{base}/simple/", process)
+    return Server("pypiserver", process, base, f"{base}/simple/",
+                  Upload(f"{base}/", ("bench", PASSWORD)))
+
+
+def start_devpi(port: int, files: list[tuple[Path, str, str]]) -> Server:
+    venv = WORK / "devpi"
+    root = WORK / "devpi-data"
+    shutil.rmtree(root, ignore_errors=True)
+    subprocess.run([venv / "bin/devpi-init", "--serverdir", str(root / "server"),
+                    "--root-passwd", PASSWORD], check=True, capture_output=True)
+    process = _start([str(venv / "bin/devpi-server"), "--serverdir", str(root / "server"),
+                      "--host", "127.0.0.1", "--port", str(port)], root / "server.log")
+    base = f"http://127.0.0.1:{port}"
+    _wait(f"{base}/+api", process)
+    client = [str(venv / "bin/devpi"), "--clientdir", str(root / "client")]
+    for args in (["use", base], ["user", "-c", "bench", f"password={PASSWORD}"],
+                 ["login", "bench", "--password", PASSWORD], ["index", "-c", "dev", "bases="]):
+        subprocess.run([*client, *args], check=True, capture_output=True)
+    server = Server("devpi", process, base, f"{base}/bench/dev/+simple/",
+                    Upload(f"{base}/bench/dev/", ("bench", PASSWORD)))
+    _load(server, files)
+    return server
+
+
+def _load(server: Server, files: list[tuple[Path, str, str]]) -> None:
+    try:
+        _, failures = upload_rate(server.upload, files, clients=4)
+    except BaseException:
+        server.stop()
+        raise
+    if failures:
+        server.stop()
+        raise RuntimeError(f"{server.name}: {failures} uploads failed while loading")
+
+
+def start_static_nginx(port: int, pages: dict[str, bytes]) -> Server:
+    """nginx serving our simple pages as files: the physical floor."""
+    root = WORK / "nginx-static"
+    shutil.rmtree(root, ignore_errors=True)
+    for path, body in pages.items():
+        target = root / "www" / path.strip("/") / "index.html"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(body)
+    config = root / "nginx.conf"
+    config.write_text(f"""
+worker_processes auto; pid {root}/nginx.pid; error_log {root}/error.log; daemon off;
+events {{ worker_connections 4096; }}
+http {{ access_log off; sendfile on; default_type text/html;
+  server {{ listen 127.0.0.1:{port}; root {root}/www; }} }}
+""")
+    process = _start(["nginx", "-c", str(config), "-p", str(root)], root / "server.log")
+    base = f"http://127.0.0.1:{port}"
+    _wait(f"{base}/", process)
+    return Server("nginx static", process, base, f"{base}/simple/")
