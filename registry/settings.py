@@ -132,9 +132,6 @@ REGISTRY_X_ACCEL_REDIRECT = env.str("REGISTRY_X_ACCEL_REDIRECT", default="")
 # Shared by every app server when it is Redis (production); local memory on one machine.
 CACHES = {"default": env.cache_url("REGISTRY_CACHE_URL", default="locmemcache://")}
 
-# Shared by every app server when it is Redis (production); local memory on one machine.
-CACHES = {"default": env.cache_url("REGISTRY_CACHE_URL", default="locmemcache://")}
-
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # GitLab's order (spec gitlab-pypi.md §2.1).
