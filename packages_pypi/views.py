@@ -82,7 +82,7 @@ def project_detail(request: HttpRequest, principal: Principal, ref: str, name: s
         request, principal, project, name,
         files_path=f"projects/{project.pk}/packages/pypi/files",
         version=(project.pk, project.packages_serial),
-        miss_group=project.namespace,
+        miss_group=lambda: project.namespace,
     )
 
 
@@ -117,7 +117,7 @@ def group_detail(request: HttpRequest, principal: Principal, ref: str, name: str
         request, principal, projects, name,
         files_path=f"groups/{group.pk}/-/packages/pypi/files",
         version=(group.pk, _serials(projects)),
-        miss_group=group,
+        miss_group=lambda: group,
     )
 
 
@@ -152,7 +152,7 @@ def _index_page(
 
 def _project_page(
     request: HttpRequest, principal: Principal, scope: Scope, name: str, *, files_path: str,
-    version: tuple, miss_group: Group,
+    version: tuple, miss_group: Callable[[], Group],
 ) -> HttpResponse:
     normalized = normalize_name(name)
     media_type = simple.negotiate(request.headers.get("Accept", ""))
@@ -160,7 +160,7 @@ def _project_page(
     def render() -> HttpResponse:
         files = selectors.file_entries(scope, normalized)
         if not files:
-            return _miss(miss_group, name)
+            return _miss(miss_group(), name)
         return simple.project_response(
             files, normalized_name=normalized, files_url=_absolute(request, files_path),
             media_type=media_type,

@@ -12,7 +12,7 @@ from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from projects.exceptions import Forbidden, NotFound, Unauthorized
-from projects.models import Group, GroupMember, Project, ProjectMember
+from projects.models import Group, GroupMember, Project, ProjectMember, path_prefixes
 from projects.principals import Principal, PrincipalKind
 from projects.roles import AccessLevel, FeatureAccess, Visibility
 from projects.selectors import group_get_by_ref, project_get_by_ref, projects_in_tree
@@ -184,9 +184,11 @@ def access_level(principal: Principal, subject: Project | Group) -> int:
 
 def _compute_access_level(user: object, subject: Project | Group) -> int:
     unexpired = Q(expires_at__isnull=True) | Q(expires_at__gte=_today())
-    group = subject.namespace if isinstance(subject, Project) else subject
+    groups = path_prefixes(subject.full_path)
+    if isinstance(subject, Project):
+        groups = groups[:-1]  # the last path is the project itself
     levels = [
-        GroupMember.objects.filter(unexpired, user=user, group__full_path__in=group.ancestor_paths)
+        GroupMember.objects.filter(unexpired, user=user, group__full_path__in=groups)
         .aggregate(level=Max("access_level"))["level"]
     ]
     if isinstance(subject, Project):

@@ -6,6 +6,13 @@ from django.db.models.functions import Lower
 
 from projects.roles import AccessLevel, FeatureAccess, Visibility
 
+
+def path_prefixes(full_path: str) -> list[str]:
+    """`a/b/c` -> [`a`, `a/b`, `a/b/c`]: a full path and every path above it."""
+    parts = full_path.split("/")
+    return ["/".join(parts[: i + 1]) for i in range(len(parts))]
+
+
 PATH_REGEX = r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$"
 
 
@@ -62,8 +69,7 @@ class Group(models.Model):
     @property
     def ancestor_paths(self) -> list[str]:
         """Full paths of this group and every ancestor, outermost first."""
-        parts = self.full_path.split("/")
-        return ["/".join(parts[: i + 1]) for i in range(len(parts))]
+        return path_prefixes(self.full_path)
 
 
 class Project(models.Model):
