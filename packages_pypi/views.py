@@ -183,9 +183,10 @@ def _miss(group: Group, requested_name: str) -> HttpResponse:
 
 
 def _download(request: HttpRequest, scope: object, sha256: str, filename: str) -> HttpResponse:
-    package_file = selectors.file_for_download(scope, sha256, filename)
-    if package_file is None and filename.endswith(METADATA_SUFFIX):
+    if filename.endswith(METADATA_SUFFIX):
+        # No distribution is named *.metadata (they end in .whl, .tar.gz or .zip).
         return _core_metadata(scope, sha256, filename.removesuffix(METADATA_SUFFIX))
+    package_file = selectors.file_for_download(scope, sha256, filename)
     if package_file is None:
         raise NotFound("Package")
     _record_download(package_file.package)
