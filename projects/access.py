@@ -8,14 +8,19 @@ within their job's project, and blocked users can do nothing.
 import datetime
 import enum
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from projects.exceptions import Forbidden, NotFound, Unauthorized
-from projects.models import Group, GroupMember, Project, ProjectMember, path_prefixes
+from projects.models import Group, GroupMember, Project, ProjectMember, User, path_prefixes
 from projects.principals import Principal, PrincipalKind
 from projects.roles import AccessLevel, FeatureAccess, Visibility
-from projects.selectors import group_get_by_ref, project_get_by_ref, projects_in_tree
+from projects.selectors import (
+    group_get_by_ref,
+    member_level,
+    project_get_by_ref,
+    projects_in_tree,
+)
 
 READ_PACKAGE_REGISTRY = "read_package_registry"
 WRITE_PACKAGE_REGISTRY = "write_package_registry"
@@ -182,22 +187,13 @@ def access_level(principal: Principal, subject: Project | Group) -> int:
     return principal.levels[key]
 
 
-def _compute_access_level(user: object, subject: Project | Group) -> int:
-    unexpired = Q(expires_at__isnull=True) | Q(expires_at__gte=_today())
+def _compute_access_level(user: User, subject: Project | Group) -> int:
     groups = path_prefixes(subject.full_path)
+    project_id = None
     if isinstance(subject, Project):
-        groups = groups[:-1]  # the last path is the project itself
-    levels = [
-        GroupMember.objects.filter(unexpired, user=user, group__full_path__in=groups)
-        .aggregate(level=Max("access_level"))["level"]
-    ]
-    if isinstance(subject, Project):
-        levels.append(
-            ProjectMember.objects.filter(unexpired, user=user, project=subject).aggregate(
-                level=Max("access_level")
-            )["level"]
-        )
-    return max((level for level in levels if level is not None), default=AccessLevel.NO_ACCESS)
+        groups, project_id = groups[:-1], subject.pk  # the last path is the project itself
+    level = member_level(user_id=user.pk, group_paths=groups, project_id=project_id, today=_today())
+    return AccessLevel.NO_ACCESS if level is None else level
 
 
 def _has_membership_below(principal: Principal, group: Group) -> bool:

@@ -206,7 +206,7 @@ def test_access_level_is_memoised_per_principal(django_assert_num_queries):
     add_member(project, user, AccessLevel.DEVELOPER)
     principal = Principal.for_user(user)
 
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         for ability in ABILITIES:
             can(principal, ability, project)
 
