@@ -80,10 +80,11 @@ def test_twine_publishes_wheel_and_sdist_and_pip_installs_from_the_project(world
     assert package.last_downloaded_at is not None
 
 
-def test_pip_and_uv_install_from_the_group_index(world, tmp_path):
+@pytest.mark.parametrize("scope", ["group_url", "path_url"])
+def test_pip_and_uv_install_from_the_group_and_the_project_index(world, tmp_path, scope):
     name = unique_name()
     twine_upload(world["project_url"], dists(tmp_path, name), "x", world["pat"])
-    index = with_credentials(f"{world['group_url']}/simple", "dev", world["pat"])
+    index = with_credentials(f"{world[scope]}/simple", "dev", world["pat"])
 
     by_pip = pip_install(index, tmp_path / "pip", name)
     by_uv = uv_pip_install(index, tmp_path / "uv", name)
