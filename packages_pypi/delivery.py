@@ -13,6 +13,8 @@ from django.core.files.storage import FileSystemStorage, Storage
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from storages.backends.s3 import S3Storage
 
+from packages_pypi.disposition import attachment
+
 if TYPE_CHECKING:
     from packages_pypi.models import PackageFile
 
@@ -39,7 +41,7 @@ def redirect_or_none(request: HttpRequest, package_file: "PackageFile") -> HttpR
 def _presigned_redirect(storage: S3Storage, package_file: "PackageFile") -> HttpResponse:
     url = _signing_storage(storage).url(
         package_file.file.name,
-        parameters={"ResponseContentDisposition": _attachment(package_file.file_name)},
+        parameters={"ResponseContentDisposition": attachment(package_file.file_name)},
     )
     response = HttpResponseRedirect(url)
     # The URL expires within minutes: no client or proxy may keep the redirect.
@@ -51,12 +53,8 @@ def _accel_redirect(package_file: "PackageFile") -> HttpResponse:
     response = HttpResponse(content_type=MIME_OCTET_STREAM)
     prefix = settings.REGISTRY_X_ACCEL_REDIRECT.rstrip("/")
     response["X-Accel-Redirect"] = f"{prefix}/{quote(package_file.file.name)}"
-    response["Content-Disposition"] = _attachment(package_file.file_name)
+    response["Content-Disposition"] = attachment(package_file.file_name)
     return response
-
-
-def _attachment(file_name: str) -> str:
-    return f"attachment; filename=\"{quote(file_name)}\""
 
 
 def _signing_storage(storage: S3Storage) -> Storage:

@@ -9,13 +9,13 @@ import re
 import uuid
 from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING
-from urllib.parse import quote
 
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
 from packages_pypi.delivery import redirect_or_none
+from packages_pypi.disposition import attachment
 from packages_pypi.exceptions import StorageUnavailable
 
 if TYPE_CHECKING:
@@ -78,13 +78,9 @@ def serve_file(request: HttpRequest, package_file: "PackageFile") -> HttpRespons
         response["Content-Range"] = f"bytes {start}-{end}/{size}"
     response["Accept-Ranges"] = "bytes"
     response["ETag"] = etag
-    response["Content-Disposition"] = _attachment(package_file.file_name)
+    response["Content-Disposition"] = attachment(package_file.file_name)
     response["Content-Transfer-Encoding"] = "binary"
     return response
-
-
-def _attachment(filename: str) -> str:
-    return f"attachment; filename=\"{filename}\"; filename*=UTF-8''{quote(filename)}"
 
 
 def _parse_range(header: str, size: int) -> tuple[int, int] | str | None:
