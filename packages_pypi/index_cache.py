@@ -38,9 +38,21 @@ def cached_page(
     """The page for `key`: 304 when the client has it, else from the cache, else rendered."""
     etag = f'"{key[:32]}"'
     if etag in request.headers.get("If-None-Match", ""):
+        return _validators(HttpResponse(status=304), principal, etag)
+    return _validators(_from_cache(key) or _store(key, render()), principal, etag)
+
+
+def conditional(
+    request: HttpRequest, principal: Principal, response: HttpResponse
+) -> HttpResponse:
+    """An uncached page with an ETag from its body: 304 when the client has it already."""
+    etag = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
+    if etag in request.headers.get("If-None-Match", ""):
         response = HttpResponse(status=304)
-    else:
-        response = _from_cache(key) or _store(key, render())
+    return _validators(response, principal, etag)
+
+
+def _validators(response: HttpResponse, principal: Principal, etag: str) -> HttpResponse:
     if response.status_code in (200, 304):
         response["ETag"] = etag
         response["Vary"] = "Accept"

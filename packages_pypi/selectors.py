@@ -29,12 +29,36 @@ class FileEntry:
     version: str
 
 
-def _installable_packages(projects: QuerySet[Project] | Project) -> QuerySet[Package]:
-    scope = Q(project=projects) if isinstance(projects, Project) else Q(project__in=projects)
-    return Package.objects.filter(scope, status__in=INSTALLABLE)
+# A scope is one project, a queryset of projects, or a condition on Project fields
+# (`access.readable_projects_filter`), which lets a query driven by name or digest test only
+# the projects it meets.
+Scope = Project | QuerySet[Project] | Q
 
 
-def index_entries(projects: QuerySet[Project] | Project) -> list[IndexEntry]:
+def _through(scope: Scope, relation: str) -> Q:
+    """`scope` as a condition on a model that reaches Project through `relation`."""
+    if isinstance(scope, Project):
+        return Q(**{relation: scope})
+    if isinstance(scope, Q):
+        return _rerooted(scope, f"{relation}__")
+    return Q(**{f"{relation}__in": scope})
+
+
+def _rerooted(condition: Q, prefix: str) -> Q:
+    copy = Q()
+    copy.connector, copy.negated = condition.connector, condition.negated
+    copy.children = [
+        _rerooted(child, prefix) if isinstance(child, Q) else (prefix + child[0], child[1])
+        for child in condition.children
+    ]
+    return copy
+
+
+def _installable_packages(projects: Scope) -> QuerySet[Package]:
+    return Package.objects.filter(_through(projects, "project"), status__in=INSTALLABLE)
+
+
+def index_entries(projects: Scope) -> list[IndexEntry]:
     """One entry per normalised name with an installable file, sorted (one query).
 
     GitLab lists one anchor per package version (spec §1.8.1 quirk); one per name is PEP 503.
@@ -49,14 +73,11 @@ def index_entries(projects: QuerySet[Project] | Project) -> list[IndexEntry]:
     return [IndexEntry(name=row["name"], normalized_name=row["normalized_name"]) for row in rows]
 
 
-def file_entries(projects: QuerySet[Project] | Project, normalized_name: str) -> list[FileEntry]:
+def file_entries(projects: Scope, normalized_name: str) -> list[FileEntry]:
     """Every installable file of every installable version of a name in scope (one query)."""
-    scope = Q(package__project=projects) if isinstance(projects, Project) else Q(
-        package__project__in=projects
-    )
     files = (
         PackageFile.objects.filter(
-            scope,
+            _through(projects, "package__project"),
             status=PackageFile.Status.DEFAULT,
             package__status__in=INSTALLABLE,
             package__normalized_name=normalized_name,
@@ -81,16 +102,11 @@ def file_entries(projects: QuerySet[Project] | Project, normalized_name: str) ->
     ]
 
 
-def file_for_download(
-    projects: QuerySet[Project] | Project, sha256: str, filename: str
-) -> PackageFile | None:
+def file_for_download(projects: Scope, sha256: str, filename: str) -> PackageFile | None:
     """The installable file with this digest and name in scope; the newest if several."""
-    scope = Q(package__project=projects) if isinstance(projects, Project) else Q(
-        package__project__in=projects
-    )
     return (
         PackageFile.objects.filter(
-            scope,
+            _through(projects, "package__project"),
             sha256=sha256.lower(),
             file_name=filename,
             status=PackageFile.Status.DEFAULT,

@@ -18,7 +18,13 @@ from packages_pypi.names import normalize_name
 from packages_pypi.services import package_file_add
 from packages_pypi.storage import serve_file
 from packages_pypi.upload import receive_upload
-from projects.access import Ability, access_group, access_project, readable_projects
+from projects.access import (
+    Ability,
+    access_group,
+    access_project,
+    readable_projects,
+    readable_projects_filter,
+)
 from projects.api_errors import API_HEADERS, error_response
 from projects.exceptions import NotFound, RegistryError
 from projects.models import Group, Project
@@ -29,7 +35,7 @@ METADATA_SUFFIX = ".metadata"
 DOWNLOAD_RECORD_RESOLUTION = datetime.timedelta(minutes=1)
 
 View = Callable[..., HttpResponse]
-Scope = Project | QuerySet[Project]
+Scope = selectors.Scope
 
 
 def pypi_endpoint(view: Callable[..., HttpResponse]) -> View:
@@ -78,12 +84,22 @@ def project_index(request: HttpRequest, principal: Principal, ref: str) -> HttpR
 @pypi_endpoint
 def project_detail(request: HttpRequest, principal: Principal, ref: str, name: str) -> HttpResponse:
     project = access_project(principal, ref, Ability.READ_PACKAGE)
-    return _project_page(
-        request, principal, project, name,
-        files_path=f"projects/{project.pk}/packages/pypi/files",
-        version=(project.pk, project.packages_serial),
-        miss_group=lambda: project.namespace,
+    normalized = normalize_name(name)
+    media_type = simple.negotiate(request.headers.get("Accept", ""))
+
+    def render() -> HttpResponse:
+        files = selectors.file_entries(project, normalized)
+        if not files:
+            return _miss(project.namespace, name)
+        return simple.project_response(
+            files, normalized_name=normalized, media_type=media_type,
+            files_url=_absolute(request, f"projects/{project.pk}/packages/pypi/files"),
+        )
+
+    key = index_cache.page_key(
+        request, "project", normalized, project.pk, project.packages_serial, media_type
     )
+    return index_cache.cached_page(request, principal, key, render)
 
 
 @require_safe
@@ -112,13 +128,16 @@ def group_index(request: HttpRequest, principal: Principal, ref: str) -> HttpRes
 @pypi_endpoint
 def group_detail(request: HttpRequest, principal: Principal, ref: str, name: str) -> HttpResponse:
     group = access_group(principal, ref, Ability.READ_PACKAGE)
-    projects = readable_projects(principal, group)
-    return _project_page(
-        request, principal, projects, name,
-        files_path=f"groups/{group.pk}/-/packages/pypi/files",
-        version=(group.pk, _serials(projects)),
-        miss_group=lambda: group,
-    )
+    # Driven by the name: only projects holding it are checked, however large the group.
+    files = selectors.file_entries(readable_projects_filter(principal, group), normalize_name(name))
+    if not files:
+        return _miss(group, name)
+    return index_cache.conditional(request, principal, simple.project_response(
+        files,
+        normalized_name=normalize_name(name),
+        files_url=_absolute(request, f"groups/{group.pk}/-/packages/pypi/files"),
+        media_type=simple.negotiate(request.headers.get("Accept", "")),
+    ))
 
 
 @require_safe
@@ -128,7 +147,7 @@ def group_file(
 ) -> HttpResponse:
     group = access_group(principal, ref, Ability.READ_PACKAGE)
     # GitLab skips per-project checks here ("the sha256 is the protection"); we don't.
-    return _download(request, readable_projects(principal, group), sha256, filename)
+    return _download(request, readable_projects_filter(principal, group), sha256, filename)
 
 
 def _serials(projects: QuerySet[Project]) -> list[tuple[int, int]]:
@@ -148,26 +167,6 @@ def _index_page(
             simple_url=_absolute(request, simple_path), media_type=media_type,
         ),
     )
-
-
-def _project_page(
-    request: HttpRequest, principal: Principal, scope: Scope, name: str, *, files_path: str,
-    version: tuple, miss_group: Callable[[], Group],
-) -> HttpResponse:
-    normalized = normalize_name(name)
-    media_type = simple.negotiate(request.headers.get("Accept", ""))
-
-    def render() -> HttpResponse:
-        files = selectors.file_entries(scope, normalized)
-        if not files:
-            return _miss(miss_group(), name)
-        return simple.project_response(
-            files, normalized_name=normalized, files_url=_absolute(request, files_path),
-            media_type=media_type,
-        )
-
-    key = index_cache.page_key(request, "project", normalized, *version, media_type)
-    return index_cache.cached_page(request, principal, key, render)
 
 
 def _absolute(request: HttpRequest, path: str) -> str:
