@@ -90,6 +90,11 @@ def measure_server(server: servers.Server, sample: str, uploads: dict) -> dict:
         result[f"page_{connections}"] = measure.wrk(server.page(sample), connections, SECONDS)
     result["root_16"] = measure.wrk(server.simple, 16, SECONDS)
     result["miss_16"] = measure.wrk(server.page("no-such-project-here"), 16, SECONDS)
+    if server.group_simple:
+        sample_member = f"fleet-{servers.GROUP_PROJECTS // 2}"
+        result["group_root_16"] = measure.wrk(server.group_simple, 16, SECONDS)
+        result["group_page_16"] = measure.wrk(f"{server.group_simple}{sample_member}/", 16,
+                                              SECONDS)
     if server.upload is None:
         return result
     for clients in (1, 4):

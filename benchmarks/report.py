@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
 MIB = 1024 * 1024
+GROUP_PROJECTS = int(os.environ.get("BENCH_GROUP_PROJECTS", "1000"))
 PEERS = ("pypiserver", "devpi")
 
 # (label, how to read it from a result, unit, higher is better)
@@ -15,6 +18,10 @@ ROWS = [
     ("root index, 16 conn, req/s", lambda r: r["root_16"].rps, "{:.0f}", True),
     ("root index, 16 conn, p99 ms", lambda r: r["root_16"].p99_ms, "{:.2f}", False),
     ("miss (404), 16 conn, req/s", lambda r: r["miss_16"].rps, "{:.0f}", True),
+    (f"group index ({GROUP_PROJECTS} projects), 16 conn, req/s",
+     lambda r: r["group_root_16"].rps, "{:.0f}", True),
+    ("group page (name in 1 of them), 16 conn, req/s", lambda r: r["group_page_16"].rps,
+     "{:.0f}", True),
     ("upload, 1 client, files/s", lambda r: r["upload_1"][0], "{:.1f}", True),
     ("upload, 4 clients, files/s", lambda r: r["upload_4"][0], "{:.1f}", True),
     ("upload failures (1 + 4 clients)", lambda r: r["upload_1"][1] + r["upload_4"][1], "{:.0f}",

@@ -29,6 +29,7 @@ class Server:
     simple: str  # URL of the simple root, ending in "/"
     upload: Upload | None = None
     env: dict[str, str] = field(default_factory=dict)
+    group_simple: str | None = None  # ours only: a group's simple root over many projects
 
     def page(self, project: str) -> str:
         return f"{self.simple}{project}/"
@@ -75,19 +76,24 @@ def start_ours(port: int, files: list[tuple[Path, str, str]]) -> Server:
     subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=env, cwd=REPO, check=True)
     created = subprocess.run([*manage, "shell", "-c", _SETUP], env=env, cwd=REPO, check=True,
                              capture_output=True, text=True).stdout.split()
-    project_id, token = created[-2], created[-1]
+    project_id, group_id, token = created[-3:]
     process = _start([sys.executable, "-m", "gunicorn", "registry.wsgi", "-c", "gunicorn.conf.py"],
                      data / "server.log", env)
     base = f"http://127.0.0.1:{port}"
     _wait(f"{base}/-/health", process)
     api = f"{base}/api/v4/projects/{project_id}/packages/pypi"
-    server = Server("ours", process, base, f"{api}/simple/", Upload(api, ("bench", token)), env)
+    server = Server("ours", process, base, f"{api}/simple/", Upload(api, ("bench", token)), env,
+                    f"{base}/api/v4/groups/{group_id}/-/packages/pypi/simple/")
     _load(server, files)
     return server
 
 
-_SETUP = """
+GROUP_PROJECTS = int(os.environ.get("BENCH_GROUP_PROJECTS", "1000"))
+
+_SETUP = f"""
+from django.db import transaction
 from auth_tokens.services import personal_access_token_issue
+from packages_pypi.models import Package, PackageFile
 from projects.models import ApplicationSettings
 from projects.roles import AccessLevel, Visibility
 from tests.factories import add_member, make_group, make_project, make_user
@@ -96,7 +102,18 @@ settings.save()
 project = make_project("bench", namespace=make_group("bench"), visibility=Visibility.PUBLIC)
 user = make_user("bench"); add_member(project, user, AccessLevel.MAINTAINER)
 _, token = personal_access_token_issue(user=user, name="bench", scopes=["api"])
-print(project.pk, token)
+# A group of many registry projects with one package each, for the group pages. Rows only:
+# the index never opens a blob, and uploading them all would add minutes for nothing.
+fleet = make_group("fleet", visibility=Visibility.PUBLIC)
+with transaction.atomic():
+    for i in range({GROUP_PROJECTS}):
+        p = make_project(f"p{{i}}", namespace=fleet, visibility=Visibility.PUBLIC)
+        pkg = Package.objects.create(project=p, name=f"fleet-{{i}}", normalized_name=f"fleet-{{i}}",
+                                     version="1.0", canonical_version="1")
+        PackageFile.objects.create(
+            package=pkg, project=p, file=f"none/{{i}}", file_name=f"fleet_{{i}}-1.0.tar.gz",
+            size=1, sha256="0" * 64, md5="0" * 32, blake2_256="0" * 64, packagetype="sdist")
+print(project.pk, fleet.pk, token)
 """
 
 
