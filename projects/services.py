@@ -4,7 +4,8 @@ import datetime
 import re
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Concat, Substr
 
 from projects.exceptions import BadRequest, Conflict
 from projects.models import (
@@ -16,6 +17,7 @@ from projects.models import (
     User,
 )
 from projects.roles import AccessLevel, Visibility
+from projects.selectors import projects_in_tree
 
 _PATH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
 # Segments our routes use after an id: a group or project with such a path would make
@@ -168,11 +170,11 @@ def user_delete(*, user: User) -> None:
 
 def _retree(old: str, new: str) -> None:
     """Rewrite the denormalised full paths below `old` after a move or rename to `new`."""
+    # One UPDATE per table, however large the subtree (SUBSTR counts from 1).
     for model in (Group, Project):
-        rows = model.objects.filter(Q(full_path=old) | Q(full_path__startswith=f"{old}/"))
-        for row in rows:
-            row.full_path = new + row.full_path[len(old):]
-            row.save(update_fields=["full_path"])
+        model.objects.filter(Q(full_path=old) | Q(full_path__startswith=f"{old}/")).update(
+            full_path=Concat(Value(new), Substr("full_path", len(old) + 1))
+        )
 
 
 @transaction.atomic
@@ -206,10 +208,7 @@ def group_delete(*, group: Group) -> None:
     from packages_pypi.deletion import blobs_remove_on_commit
     from packages_pypi.models import PackageFile
 
-    tree = Q(project__namespace__full_path=group.full_path) | Q(
-        project__namespace__full_path__startswith=f"{group.full_path}/"
-    )
-    blobs_remove_on_commit(PackageFile.objects.filter(tree))
+    blobs_remove_on_commit(PackageFile.objects.filter(project__in=projects_in_tree(group)))
     group.delete()
 
 
