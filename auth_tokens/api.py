@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from auth_tokens import services
 from auth_tokens.models import CiJob, DeployToken, PersonalAccessToken, default_expiry
-from projects.access import Ability, access_group, access_project
+from projects.access import Ability, access_group, access_project, job_user_allowed
 from projects.api_support import (
     GitLabDateTimeField,
     admin_principal,
@@ -26,7 +26,7 @@ from projects.api_support import (
     user_principal,
     validated,
 )
-from projects.exceptions import NotFound
+from projects.exceptions import Forbidden, NotFound
 from projects.models import Group, Project, User
 from projects.principals import Principal
 
@@ -90,12 +90,12 @@ class UserPersonalAccessTokenCreateApi(APIView):
         description = serializers.CharField(required=False, allow_blank=True, default="")
 
     def post(self, request: Request, user_id: str) -> Response:
-        admin_principal(request)
+        principal = admin_principal(request)
         user = _user_or_404(user_id)
         data = validated(self.InputSerializer, request)
         # GitLab >= 16.0: a token created without an expiry gets the maximum lifetime.
         data["expires_at"] = data.get("expires_at") or default_expiry()
-        token, secret = services.personal_access_token_issue(user=user, **data)
+        token, secret = services.personal_access_token_issue(user=user, issuer=principal, **data)
         return Response(_with_secret(PersonalAccessTokenOutput(token).data, secret), status=201)
 
 
@@ -151,10 +151,13 @@ class PersonalAccessTokenRotateApi(APIView):
         expires_at = serializers.DateField(required=False, allow_null=True)
 
     def post(self, request: Request, token_id: str) -> Response:
-        token = _pat_for(signed_in_principal(request), token_id)
+        principal = signed_in_principal(request)
+        token = _pat_for(principal, token_id)
         data = validated(self.InputSerializer, request)
         expires_at = data.get("expires_at") or timezone.now().date() + ROTATED_LIFETIME
-        new, secret = services.personal_access_token_rotate(token=token, expires_at=expires_at)
+        new, secret = services.personal_access_token_rotate(
+            token=token, expires_at=expires_at, issuer=principal
+        )
         return Response(_with_secret(PersonalAccessTokenOutput(new).data, secret))
 
 
@@ -225,7 +228,8 @@ class CiJobOutput(serializers.Serializer):
 class CiJobCreateApi(APIView):
     """POST /projects/:id/jobs (our extension, for CI systems): start a job, answer its token.
 
-    Admins and project maintainers only; the job acts as `user_id` / `username`.
+    Admins and project maintainers only; the job acts as `user_id` / `username`, who may not
+    have more access to the project than the caller (a job token carries its user's rights).
     """
 
     class InputSerializer(serializers.Serializer):
@@ -234,7 +238,8 @@ class CiJobCreateApi(APIView):
         name = serializers.CharField(required=False, allow_blank=True, default="")
 
     def post(self, request: Request, ref: str) -> Response:
-        project = access_project(user_principal(request), ref, Ability.ADMIN_PROJECT)
+        principal = user_principal(request)
+        project = access_project(principal, ref, Ability.ADMIN_PROJECT)
         data = validated(self.InputSerializer, request)
         users = User.objects.filter(
             Q(pk=data["user_id"]) if "user_id" in data else Q(username=data.get("username"))
@@ -242,6 +247,8 @@ class CiJobCreateApi(APIView):
         user = users.first()
         if user is None:
             raise NotFound("User")
+        if not job_user_allowed(principal, project, user):
+            raise Forbidden("a job cannot act as a user with more access than yours")
         job, secret = services.ci_job_start(project=project, user=user, name=data["name"])
         return Response(_with_secret(CiJobOutput(job).data, secret), status=201)
 

@@ -1,5 +1,10 @@
 """Authentication: one DRF class per token kind, and `authenticate_request` for plain views.
 
+Web pages use `session_principal` alone: a token never reaches a page, so a CI job token or a
+deploy token cannot drive the UI (issue 9, finding 1). Wherever a session does count (the PyPI
+protocol views, the REST API), a write must carry the session's CSRF token, as DRF's
+SessionAuthentication demands; token-authenticated requests need none (finding 6).
+
 GitLab's order and edge cases (spec gitlab-pypi.md §2.1): deploy tokens, then personal access
 tokens, then CI job tokens (Basic username `gitlab-ci-token`). In HTTP Basic the username is
 ignored for PATs and deploy tokens, and a random wrong password is simply anonymous; a known
@@ -8,9 +13,12 @@ but expired or revoked PAT, or a bad job token, is a hard 401.
 
 import base64
 import binascii
+import copy
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.middleware.csrf import CsrfViewMiddleware
+from django.utils.datastructures import MultiValueDict
 from rest_framework.authentication import BaseAuthentication
 
 from auth_tokens import services, tokens
@@ -197,12 +205,24 @@ AUTHENTICATION_CLASSES = (
 def authenticate_request(request: HttpRequest) -> Principal:
     """The caller of a plain Django view: a token, else the signed-in session user, else nobody.
 
-    Raises InvalidToken (401), InsufficientScope or Forbidden (403) as GitLab does.
+    Raises InvalidToken (401), InsufficientScope or Forbidden (403) as GitLab does, and
+    Forbidden for a session write without the CSRF token.
     """
     for authentication_class in AUTHENTICATION_CLASSES:
         result = authentication_class().authenticate(request)
         if result is not None:
             return result[1]
+    principal = session_principal(request)
+    if not principal.is_anonymous and request.method not in SAFE_METHODS:
+        enforce_csrf(request)
+    return principal
+
+
+def session_principal(request: HttpRequest) -> Principal:
+    """The signed-in session user, else nobody; credentials in headers are not looked at.
+
+    Raises Forbidden for a blocked user.
+    """
     # Only a request with a session cookie touches the session: reading it adds
     # `Vary: Cookie`, which would keep shared caches from storing public index pages.
     if settings.SESSION_COOKIE_NAME not in request.COOKIES:
@@ -211,6 +231,39 @@ def authenticate_request(request: HttpRequest) -> Principal:
     if session_user is not None and session_user.is_authenticated:
         return _check_user(Principal.for_user(session_user))
     return Principal.anonymous()
+
+
+class _CsrfCheck(CsrfViewMiddleware):
+    def _reject(self, request: HttpRequest, reason: str) -> str:  # type: ignore[override]
+        return reason  # the reason, not Django's HTML failure page
+
+
+def enforce_csrf(request: HttpRequest) -> None:
+    """Raise Forbidden unless the request passes Django's CSRF check (origin, cookie, token).
+
+    A multipart body that nobody has read yet is left unread: the upload view streams it
+    through its own hashing handler, so a session upload sends the token in `X-CSRFToken`.
+    """
+    probe = request
+    if request.content_type == "multipart/form-data" and not hasattr(request, "_post"):
+        probe = copy.copy(request)
+        probe._post, probe._files = QueryDict(), MultiValueDict()  # type: ignore[attr-defined]
+    reason = _CsrfCheck(lambda _request: HttpResponse()).process_view(probe, None, (), {})
+    if reason:
+        raise Forbidden(f"CSRF Failed: {reason}")
+
+
+class SessionCookieAuthentication(BaseAuthentication):
+    """The browser session, last in the REST API's chain; writes need the CSRF token."""
+
+    def authenticate(self, request: HttpRequest) -> tuple[object, Principal] | None:
+        django_request = request._request  # type: ignore[attr-defined]
+        principal = session_principal(django_request)
+        if principal.is_anonymous:
+            return None
+        if django_request.method not in SAFE_METHODS:
+            enforce_csrf(django_request)
+        return principal.user, principal
 
 
 def principal_of(request: HttpRequest) -> Principal:

@@ -16,8 +16,10 @@ from auth_tokens.models import (
     DeployToken,
     PersonalAccessToken,
 )
-from projects.exceptions import BadRequest
+from projects.access import scopes_grantable
+from projects.exceptions import BadRequest, Forbidden
 from projects.models import Group, Project, User
+from projects.principals import Principal
 from projects.selectors import first_by
 
 # Writing last_used_at on every request would turn each read into a write.
@@ -38,10 +40,16 @@ def personal_access_token_issue(
     scopes: Iterable[str],
     expires_at: datetime.date | None = None,
     description: str = "",
+    issuer: Principal | None = None,
 ) -> tuple[PersonalAccessToken, str]:
-    """Create a personal access token; returns it with its secret, which is never stored."""
+    """Create a personal access token; returns it with its secret, which is never stored.
+
+    `issuer` is who asks (None: the system, e.g. a management command). Raises Forbidden when
+    the issuer may not hand on these scopes (a token never mints a wider one).
+    """
     if not name:
         raise BadRequest("name is missing")
+    _check_issuer(issuer, scopes)
     secret = tokens.generate(tokens.PERSONAL_ACCESS_TOKEN_PREFIX)
     token = PersonalAccessToken.objects.create(
         user=user,
@@ -55,11 +63,21 @@ def personal_access_token_issue(
     return token, secret
 
 
+def _check_issuer(issuer: Principal | None, scopes: Iterable[str]) -> None:
+    if issuer is not None and not scopes_grantable(issuer, list(scopes)):
+        raise Forbidden("a token cannot create a token with wider scopes than its own")
+
+
 @transaction.atomic
 def personal_access_token_rotate(
-    *, token: PersonalAccessToken, expires_at: datetime.date | None = None
+    *, token: PersonalAccessToken, expires_at: datetime.date | None = None,
+    issuer: Principal | None = None,
 ) -> tuple[PersonalAccessToken, str]:
-    """Revoke `token` and issue a new one with the same name and scopes (GitLab's rotate)."""
+    """Revoke `token` and issue a new one with the same name and scopes (GitLab's rotate).
+
+    Raises Forbidden as personal_access_token_issue does, before anything is revoked.
+    """
+    _check_issuer(issuer, token.scopes)
     token_revoke(token=token)
     return personal_access_token_issue(
         user=token.user, name=token.name, scopes=token.scopes,

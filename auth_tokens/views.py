@@ -38,6 +38,7 @@ def personal_access_tokens(request: HttpRequest, principal: Principal) -> HttpRe
         token, secret = services.personal_access_token_issue(
             user=principal.user, name=form.cleaned_data["name"],
             scopes=form.cleaned_data["scopes"], expires_at=form.cleaned_data["expires_at"],
+            issuer=principal,
         )
         _remember_secret(request, token.name, secret)
         return redirect(PAT_PAGE)

@@ -7,6 +7,7 @@ within their job's project, and blocked users can do nothing.
 
 import datetime
 import enum
+from collections.abc import Iterable
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -199,6 +200,74 @@ def _has_membership_below(principal: Principal, group: Group) -> bool:
             user=principal.user, project__full_path__startswith=below
         ).exists()
     )
+
+
+def member_change_allowed(
+    principal: Principal, subject: Project | Group, *, old_level: int | None,
+    new_level: int | None,
+) -> bool:
+    """Whether `principal` may move a member of `subject` from `old_level` to `new_level`.
+
+    `old_level` None is a new member, `new_level` None a removal. GitLab's rules: nobody grants
+    a level above their own, and only Owners (and admins) add, change or remove an Owner.
+    Managing members at all is a separate ability (ADMIN_PROJECT / ADMIN_GROUP).
+    """
+    if principal.user is None or principal.user.is_blocked:
+        return False
+    if principal.is_admin:
+        return True
+    own = access_level(principal, subject)
+    if AccessLevel.OWNER in (old_level, new_level) and own < AccessLevel.OWNER:
+        return False
+    return new_level is None or new_level <= own
+
+
+def access_member_change(
+    principal: Principal, subject: Project | Group, *, old_level: int | None,
+    new_level: int | None,
+) -> None:
+    """Raise Forbidden (GitLab's 403) unless `member_change_allowed`."""
+    if not member_change_allowed(principal, subject, old_level=old_level, new_level=new_level):
+        if AccessLevel.OWNER in (old_level, new_level):
+            raise Forbidden("only an Owner can add, change or remove an Owner")
+        raise Forbidden("a member cannot be given a higher access level than your own")
+
+
+# What a personal access token may hand on when it creates or rotates a token: its own scopes,
+# and for `api` every scope but the two that reach past its own user (GitLab's sudo and
+# admin_mode). A read_api token never gets this far: it cannot POST at all.
+_BEYOND_API = frozenset({"sudo", "admin_mode"})
+
+
+def scopes_grantable(principal: Principal, scopes: Iterable[str]) -> bool:
+    """Whether `principal` may issue a personal access token with `scopes`.
+
+    A signed-in session acts as its user; a personal access token only within its own scopes;
+    deploy tokens and job tokens never issue personal access tokens.
+    """
+    if principal.user is None or principal.kind is not PrincipalKind.USER:
+        return False
+    token = principal.personal_access_token
+    if token is None:
+        return True
+    wanted = set(scopes) - set(token.scopes)
+    if not wanted:
+        return True
+    return "api" in token.scopes and not wanted & _BEYOND_API
+
+
+def job_user_allowed(principal: Principal, project: Project, user: User) -> bool:
+    """Whether `principal` may start a CI job in `project` that acts as `user`.
+
+    A job token carries its user's rights in the project, so a maintainer may not start one
+    for an admin, or for anyone whose level in the project is above the maintainer's own.
+    """
+    if principal.is_admin:
+        return True
+    if user.is_admin:
+        return False
+    job_user = Principal.for_user(user)
+    return access_level(job_user, project) <= access_level(principal, project)
 
 
 def access_project(principal: Principal, ref: str | int, ability: Ability) -> Project:

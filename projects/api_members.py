@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from projects import services
-from projects.access import Ability, access_group, access_project
+from projects.access import Ability, access_group, access_member_change, access_project
 from projects.api_serializers import MemberOutput
 from projects.api_support import (
     ParameterError,
@@ -59,6 +59,7 @@ class MemberListCreateApi(APIView):
         principal = user_principal(request)
         subject = _subject(principal, kind, ref, Ability.ADMIN_PROJECT)
         data = validated(self.InputSerializer, request)
+        access_member_change(principal, subject, old_level=None, new_level=data["access_level"])
         member = services.member_create(
             subject=subject, user=_user(data), access_level=data["access_level"],
             expires_at=data.get("expires_at"),
@@ -96,8 +97,12 @@ class MemberDetailApi(APIView):
 
     def put(self, request: Request, kind: str, ref: str, user_id: str) -> Response:
         principal = user_principal(request)
-        member = _member_or_404(_subject(principal, kind, ref, Ability.ADMIN_PROJECT), user_id)
+        subject = _subject(principal, kind, ref, Ability.ADMIN_PROJECT)
+        member = _member_or_404(subject, user_id)
         data = validated(self.InputSerializer, request)
+        access_member_change(
+            principal, subject, old_level=member.access_level, new_level=data["access_level"]
+        )
         member = services.member_update(
             member=member, access_level=data["access_level"], expires_at=data.get("expires_at")
         )
@@ -105,7 +110,9 @@ class MemberDetailApi(APIView):
 
     def delete(self, request: Request, kind: str, ref: str, user_id: str) -> Response:
         principal = user_principal(request)
-        member = _member_or_404(_subject(principal, kind, ref, Ability.ADMIN_PROJECT), user_id)
+        subject = _subject(principal, kind, ref, Ability.ADMIN_PROJECT)
+        member = _member_or_404(subject, user_id)
+        access_member_change(principal, subject, old_level=member.access_level, new_level=None)
         services.member_remove(member=member)
         return Response(status=204)
 

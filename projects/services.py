@@ -6,8 +6,9 @@ import re
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Concat, Substr
+from django.utils import timezone
 
-from projects.exceptions import BadRequest, Conflict
+from projects.exceptions import BadRequest, Conflict, Forbidden
 from projects.models import (
     ApplicationSettings,
     Group,
@@ -15,6 +16,7 @@ from projects.models import (
     Project,
     ProjectMember,
     User,
+    path_prefixes,
 )
 from projects.roles import AccessLevel, Visibility
 from projects.selectors import projects_in_tree
@@ -260,21 +262,44 @@ def member_create(
     return member
 
 
+def _keep_an_owner(member: ProjectMember | GroupMember, new_level: int | None) -> None:
+    """Raise Forbidden when `member` is the group's last Owner and would stop being one.
+
+    Owners of the groups above count (GitLab's inherited owners). The owner rows are locked, in
+    one order, so two Owners demoting each other at once cannot both succeed.
+    """
+    if not isinstance(member, GroupMember) or member.access_level != AccessLevel.OWNER:
+        return
+    if new_level == AccessLevel.OWNER:
+        return
+    unexpired = Q(expires_at__isnull=True) | Q(expires_at__gte=timezone.localdate())
+    owners = GroupMember.objects.select_for_update().filter(
+        unexpired, group__full_path__in=path_prefixes(member.group.full_path),
+        access_level=AccessLevel.OWNER,
+    ).order_by("pk")
+    if not any(pk != member.pk for pk in owners.values_list("pk", flat=True)):
+        raise Forbidden("the last Owner of a group cannot be removed or demoted")
+
+
+@transaction.atomic
 def member_update(
     *, member: ProjectMember | GroupMember, access_level: int,
     expires_at: datetime.date | None = None,
 ) -> ProjectMember | GroupMember:
-    """Change a member's role and expiry."""
+    """Change a member's role and expiry; raises Forbidden for a group's last Owner."""
     if access_level not in AccessLevel.values or access_level == AccessLevel.NO_ACCESS:
         raise BadRequest("access_level does not have a valid value")
+    _keep_an_owner(member, access_level)
     member.access_level = access_level
     member.expires_at = expires_at
     member.save(update_fields=["access_level", "expires_at"])
     return member
 
 
+@transaction.atomic
 def member_remove(*, member: ProjectMember | GroupMember) -> None:
-    """Take a user's direct membership away."""
+    """Take a user's direct membership away; raises Forbidden for a group's last Owner."""
+    _keep_an_owner(member, None)
     member.delete()
 
 

@@ -12,7 +12,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 
-from auth_tokens.authentication import authenticate_request
+from auth_tokens.authentication import session_principal
 from projects.access import Ability, can
 from projects.exceptions import RegistryError
 from projects.models import Group
@@ -24,13 +24,17 @@ View = Callable[..., HttpResponse]
 
 
 def ui_page(*, sign_in_required: bool = False) -> Callable[[View], View]:
-    """Wrap a page view: pass it the Principal, and turn access errors into a sign-in or a 404."""
+    """Wrap a page view: pass it the Principal, and turn access errors into a sign-in or a 404.
+
+    The Principal comes from the session only: a page ignores every token, in any header, so a
+    CI job token or deploy token cannot read private pages or mint tokens through the forms.
+    """
 
     def decorate(view: View) -> View:
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             try:
-                principal = authenticate_request(request)
+                principal = session_principal(request)
                 if sign_in_required and principal.user is None:
                     return redirect_to_login(request.get_full_path())
                 return view(request, principal, *args, **kwargs)

@@ -4,8 +4,17 @@ import pytest
 from rest_framework.test import APIClient
 
 from auth_tokens.models import CiJob, PersonalAccessToken
+from auth_tokens.services import personal_access_token_issue
 from projects.roles import AccessLevel
-from tests.factories import add_member, make_group, make_pat, make_project, make_user
+from tests.factories import (
+    add_member,
+    make_deploy_token,
+    make_group,
+    make_job_token,
+    make_pat,
+    make_project,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -142,3 +151,92 @@ def test_a_ci_job_for_an_unknown_user_is_404(admin):
         f"/api/v4/projects/{project.pk}/jobs", {"username": "ghost"}, format="json"
     )
     assert response.status_code == 404
+
+
+def _job_token_of(user) -> str:
+    project = make_project()
+    add_member(project, user, AccessLevel.MAINTAINER)
+    return make_job_token(project, user)
+
+
+@pytest.mark.parametrize("kind", ["job token", "deploy token"])
+def test_job_and_deploy_tokens_neither_create_nor_rotate_personal_access_tokens(kind):
+    root = make_user("root", is_admin=True)
+    make_pat(root)
+    client = APIClient()
+    if kind == "job token":
+        client.credentials(HTTP_JOB_TOKEN=_job_token_of(root))
+    else:
+        client.credentials(HTTP_DEPLOY_TOKEN=make_deploy_token(make_project()))
+    own = PersonalAccessToken.objects.get(user=root)
+
+    create = client.post(f"/api/v4/users/{root.pk}/personal_access_tokens",
+                         {"name": "loot", "scopes": ["api"]}, format="json")
+    rotate = client.post(f"/api/v4/personal_access_tokens/{own.pk}/rotate", {}, format="json")
+
+    assert create.status_code == 401
+    assert rotate.status_code == 401
+    assert list(PersonalAccessToken.objects.values_list("revoked", flat=True)) == [False]
+
+
+def test_a_read_api_token_cannot_create_or_rotate_a_token():
+    root = make_user("root", is_admin=True)
+    client = client_for(root, scopes=("read_api",))
+
+    create = client.post(f"/api/v4/users/{root.pk}/personal_access_tokens",
+                         {"name": "wider", "scopes": ["api"]}, format="json")
+    rotate = client.post("/api/v4/personal_access_tokens/self/rotate", {}, format="json")
+
+    assert (create.status_code, rotate.status_code) == (403, 403)
+    assert create.json()["error"] == "insufficient_scope"
+    assert not PersonalAccessToken.objects.filter(name="wider").exists()
+    assert not PersonalAccessToken.objects.filter(revoked=True).exists()
+
+
+@pytest.mark.parametrize("scope", ["sudo", "admin_mode"])
+def test_an_api_token_cannot_mint_a_token_that_reaches_past_its_user(admin, scope):
+    user = make_user()
+    response = admin.post(f"/api/v4/users/{user.pk}/personal_access_tokens",
+                          {"name": "wider", "scopes": ["api", scope]}, format="json")
+
+    assert response.status_code == 403
+    assert response.json()["message"] == (
+        "403 Forbidden - a token cannot create a token with wider scopes than its own"
+    )
+    assert not PersonalAccessToken.objects.filter(name="wider").exists()
+
+
+def test_an_api_token_issues_the_narrower_scopes_it_covers(admin):
+    user = make_user()
+    response = admin.post(f"/api/v4/users/{user.pk}/personal_access_tokens",
+                          {"name": "narrow", "scopes": ["read_api", "read_user"]}, format="json")
+
+    assert response.status_code == 201
+
+
+def test_rotating_a_token_with_wider_scopes_than_the_caller_is_403_and_revokes_nothing():
+    user = make_user(is_admin=True)
+    wide, _ = personal_access_token_issue(user=user, name="wide", scopes=["api", "sudo"])
+    client = client_for(user)
+
+    response = client.post(f"/api/v4/personal_access_tokens/{wide.pk}/rotate", {}, format="json")
+
+    assert response.status_code == 403
+    assert not PersonalAccessToken.objects.filter(revoked=True).exists()
+
+
+@pytest.mark.parametrize("who", ["admin", "owner"])
+def test_a_maintainer_cannot_start_a_job_acting_as_someone_with_more_access(who):
+    project = make_project()
+    maintainer = make_user()
+    add_member(project, maintainer, AccessLevel.MAINTAINER)
+    stronger = make_user(is_admin=who == "admin")
+    if who == "owner":
+        add_member(project, stronger, AccessLevel.OWNER)
+
+    response = client_for(maintainer).post(
+        f"/api/v4/projects/{project.pk}/jobs", {"user_id": stronger.pk}, format="json"
+    )
+
+    assert response.status_code == 403
+    assert not CiJob.objects.exists()
