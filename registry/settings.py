@@ -178,6 +178,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int(
 )
 FILE_UPLOAD_TEMP_DIR = env.str("REGISTRY_UPLOAD_TEMP_DIR", default=None)
 
+# registry_check (packages_pypi/consistency.py). A blob without a row younger than the grace
+# may be an upload whose row is about to commit (a 5 GB upload to a slow S3 takes a while), a
+# temporary upload or an empty folder untouched for the max age has lost its worker.
+REGISTRY_CHECK_ORPHAN_GRACE = env.int("REGISTRY_CHECK_ORPHAN_GRACE", default=24 * 3600)
+REGISTRY_CHECK_TEMP_MAX_AGE = env.int("REGISTRY_CHECK_TEMP_MAX_AGE", default=3600)
+
 # The registry's own settings.
 REGISTRY_ROOT_PASSWORD = env.str("REGISTRY_ROOT_PASSWORD", default="")
 # GitLab.com's limit: 5 GB.
