@@ -37,13 +37,13 @@ class Command(BaseCommand):
             orphan_grace=datetime.timedelta(seconds=int(options["grace"])),
             temp_max_age=datetime.timedelta(seconds=int(options["temp_max_age"])),
         )
-        self._print(report, quick=bool(options["quick"]))
+        self._print(report, quick=bool(options["quick"]), repair=bool(options["repair"]))
         if not report.consistent:
             # CommandError exits with status 1 and prints the message to stderr.
             raise CommandError(self._verdict(report, repaired=bool(options["repair"])))
         self.stdout.write("registry_check: consistent")
 
-    def _print(self, report: Report, *, quick: bool) -> None:
+    def _print(self, report: Report, *, quick: bool, repair: bool) -> None:
         self.stdout.write(f"registry_check: {report.storage}")
         if not quick:
             self.stdout.write(
@@ -51,7 +51,7 @@ class Command(BaseCommand):
             )
         for kind, tally in report.tallies.items():
             line = f"  {kind}: {tally.found}"
-            if tally.found:
+            if tally.found and repair:
                 line += f" ({tally.repaired} removed)"
             if tally.recent:
                 line += f"; {tally.recent} too recent to judge, left alone"
