@@ -180,6 +180,8 @@ def _row_keys() -> Iterator[str]:
 
 def _sweep_temp_files(tally: Tally, limits: _Limits) -> None:
     """Our temporary uploads not written to for `temp_max_age`: their worker is gone."""
+    if not upload_temp_dir().is_dir():
+        return
     with os.scandir(upload_temp_dir()) as entries:
         for entry in entries:
             if not entry.name.startswith(UPLOAD_TEMP_PREFIX) or not entry.is_file(

@@ -15,6 +15,7 @@ from packages_pypi import consistency
 from packages_pypi.deletion import package_file_destroy
 from packages_pypi.models import PackageFile
 from packages_pypi.upload_temp import UPLOAD_TEMP_PREFIX
+from registry.storages import storage_from_env
 from tests.factories import make_project
 from tests.package_rows import add_file, make_package
 
@@ -202,3 +203,27 @@ def test_on_s3_orphans_missing_blobs_and_unfinished_multipart_uploads(
     assert keys == {kept.file.name}
     assert client.list_multipart_uploads(Bucket=s3_storage).get("Uploads", []) == []
     assert consistent, last
+
+
+@pytest.mark.slow
+def test_on_s3_only_keys_under_the_registry_prefix_are_ours(
+    s3_storage, s3_endpoint, settings, monkeypatch, tmp_path, temp_dir
+):
+    monkeypatch.setenv("REGISTRY_S3_PREFIX", "tenant")
+    settings.STORAGES = {**settings.STORAGES, "default": storage_from_env(tmp_path)}
+    client = s3_endpoint.client()
+    kept = add_file(make_package(make_project()))
+    client.put_object(Bucket=s3_storage, Key="tenant/pypi/1/beef/orphan-1.0.tar.gz", Body=b"x")
+    client.put_object(Bucket=s3_storage, Key="other/pypi/1/beef/theirs-1.0.tar.gz", Body=b"x")
+
+    repaired, output = check("--repair", "--grace", "0")
+
+    assert repaired, output
+    assert "blobs without a row: 1 (1 removed)" in output
+    keys = {item["Key"] for item in client.list_objects_v2(Bucket=s3_storage)["Contents"]}
+    assert keys == {f"tenant/{kept.file.name}", "other/pypi/1/beef/theirs-1.0.tar.gz"}
+
+
+def test_a_missing_temporary_folder_is_nothing_to_sweep(settings, tmp_path):
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "not-there")
+    assert check("--quick")[0]
