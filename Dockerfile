@@ -13,7 +13,7 @@ COPY . /app
 # Editable, so that templates/ and static/ beside the code are found (settings.BASE_DIR).
 RUN pip install -e . \
     && useradd --system --uid 10001 --home-dir /data registry \
-    && mkdir -p /data && chown registry /data
+    && mkdir -p /data/uploads && chown -R registry /data
 USER registry
 VOLUME ["/data"]
 EXPOSE 8000
@@ -23,4 +23,5 @@ HEALTHCHECK --interval=10s --timeout=3s --retries=3 \
 
 # collectstatic writes to the container's own /data/static; migrations run in their own
 # one-shot service (docker-compose.yml), so that N replicas never race to migrate.
-CMD ["sh", "-c", "python manage.py collectstatic --noinput --verbosity 0 && exec gunicorn registry.wsgi --config gunicorn.conf.py"]
+# `registry_check --repair --quick` sweeps what a killed worker left (never blocking the start).
+CMD ["sh", "-c", "python manage.py collectstatic --noinput --verbosity 0 && { python manage.py registry_check --repair --quick || true; } && exec gunicorn registry.wsgi --config gunicorn.conf.py"]

@@ -25,6 +25,9 @@ run: $(VENV)/.runtime
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py ensure_root
+	@# The cheap part of the consistency check: what a killed worker left (temporary uploads,
+	@# empty folders). It never stops the start; the full check is `manage.py registry_check`.
+	-$(BIN)/python manage.py registry_check --repair --quick
 	exec $(BIN)/gunicorn registry.wsgi --config gunicorn.conf.py
 
 CHROMIUM := /usr/bin/chromium

@@ -5,13 +5,14 @@ Downloads stream in chunks with Range, HEAD and ETag support; nothing reads a wh
 
 import contextlib
 import logging
+import os
 import re
 import uuid
 from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING
 
 from django.core.files import File
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
 from packages_pypi.delivery import redirect_or_none
@@ -25,11 +26,13 @@ logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 256 * 1024
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+BLOB_PREFIX = "pypi/"
+_BLOB_KEY_SLASHES = 3  # pypi/<project>/<uuid>/<filename>
 
 
 def blob_key(project_id: int, filename: str) -> str:
     """A fresh storage key per upload: a re-upload never collides with an old blob."""
-    return f"pypi/{project_id}/{uuid.uuid4().hex}/{filename}"
+    return f"{BLOB_PREFIX}{project_id}/{uuid.uuid4().hex}/{filename}"
 
 
 def blob_save(*, project_id: int, filename: str, content: File | IO[bytes]) -> str:
@@ -49,8 +52,16 @@ def blob_save(*, project_id: int, filename: str, content: File | IO[bytes]) -> s
 
 
 def blob_delete(key: str) -> None:
-    """Remove a blob; a missing one is not an error (deletes may be retried)."""
+    """Remove a blob; a missing one is not an error (deletes may be retried).
+
+    On local storage the blob's own folder (`pypi/<project>/<uuid>/`) goes too: nothing else
+    ever writes there. The project's folder stays, as an upload may be creating a folder in it
+    right now; `registry_check --repair` removes it once it has been empty for a while.
+    """
     default_storage.delete(key)
+    if isinstance(default_storage, FileSystemStorage) and key.count("/") == _BLOB_KEY_SLASHES:
+        with contextlib.suppress(OSError):  # not empty (never expected), or already gone
+            os.rmdir(os.path.dirname(default_storage.path(key)))
 
 
 def serve_file(request: HttpRequest, package_file: "PackageFile") -> HttpResponse:

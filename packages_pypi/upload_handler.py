@@ -4,9 +4,15 @@ import hashlib
 from typing import Any
 
 from django.conf import settings
-from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandler
+from django.core.files.uploadhandler import (
+    FileUploadHandler,
+    StopUpload,
+    TemporaryFileUploadHandler,
+)
 from django.http import HttpRequest
 from django.http.multipartparser import MultiPartParser
+
+from packages_pypi.upload_temp import RegistryTemporaryUploadedFile
 
 
 class HashingUploadHandler(TemporaryFileUploadHandler):
@@ -24,7 +30,12 @@ class HashingUploadHandler(TemporaryFileUploadHandler):
         self._size = 0
 
     def new_file(self, *args: Any, **kwargs: Any) -> None:
-        super().new_file(*args, **kwargs)
+        # Not TemporaryFileUploadHandler's: our temporary file carries our prefix, so that
+        # `registry_check` can sweep what a killed worker left (upload_temp.py).
+        FileUploadHandler.new_file(self, *args, **kwargs)
+        self.file = RegistryTemporaryUploadedFile(
+            self.file_name, self.content_type, 0, self.charset, self.content_type_extra
+        )
         self._size = 0
         self._hashes = {
             "sha256": hashlib.sha256(),

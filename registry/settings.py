@@ -131,6 +131,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 30,
     })
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+# A kept connection the database has dropped (restart, failover, idle timeout) is tested and
+# replaced at the start of the next request, instead of failing that request with a 500.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "projects.User"
@@ -210,6 +213,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int(
     "DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", default=16 * 1024 * 1024
 )
 FILE_UPLOAD_TEMP_DIR = env.str("REGISTRY_UPLOAD_TEMP_DIR", default=None)
+
+# registry_check (packages_pypi/consistency.py). A blob without a row younger than the grace
+# may be an upload whose row is about to commit (a 5 GB upload to a slow S3 takes a while), a
+# temporary upload or an empty folder untouched for the max age has lost its worker.
+REGISTRY_CHECK_ORPHAN_GRACE = env.int("REGISTRY_CHECK_ORPHAN_GRACE", default=24 * 3600)
+REGISTRY_CHECK_TEMP_MAX_AGE = env.int("REGISTRY_CHECK_TEMP_MAX_AGE", default=3600)
 
 # The registry's own settings.
 REGISTRY_ROOT_PASSWORD = env.str("REGISTRY_ROOT_PASSWORD", default="")

@@ -5,6 +5,9 @@ from django.urls import include, path
 
 from registry import views
 
+# A database that cannot be reached answers 503 with Retry-After, not 500.
+handler500 = "registry.views.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("-/health", views.health, name="health"),

@@ -24,6 +24,6 @@ def wait_for(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
         try:
             requests.get(url, timeout=2)
             return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not listening, or still booting
             time.sleep(0.2)
     raise AssertionError(f"{url} did not answer within {timeout}s")
