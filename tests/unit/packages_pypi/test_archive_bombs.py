@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import gzip
 import io
-import struct
 import tarfile
 import time
 import tracemalloc
 import zipfile
-import zlib
 
 import pytest
 
@@ -20,7 +18,7 @@ from packages_pypi.distributions import (
     InvalidDistribution,
     read_core_metadata,
 )
-from tests.builders import build_sdist
+from tests.builders import build_sdist, extension_header, gzip_of_zeros_after, many_entry_zip
 
 GIB = 1024**3
 
@@ -42,36 +40,10 @@ def measure(read):
     return raised, peak, elapsed
 
 
-def gzip_of_zeros_after(header: bytes, zeros: int) -> bytes:
-    """gzip(header + zeros), valid to its trailer: 1 GiB of zeros is ~1 MB compressed.
-
-    After a full flush deflate starts afresh, so one compressed MiB of zeros is repeated
-    instead of compressing the whole GiB (seconds) in every test.
-    """
-    block = bytes(1024 * 1024)
-    assert zeros % len(block) == 0
-    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
-    head = compressor.compress(header) + compressor.flush(zlib.Z_FULL_FLUSH)
-    one = compressor.compress(block) + compressor.flush(zlib.Z_FULL_FLUSH)
-    tail = compressor.flush()
-    crc = zlib.crc32(header)
-    for _ in range(zeros // len(block)):
-        crc = zlib.crc32(block, crc)
-    size = (len(header) + zeros) % 2**32
-    return (b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff" + head + one * (zeros // len(block))
-            + tail + struct.pack("<2L", crc, size))
-
-
 def test_the_bomb_builder_writes_real_gzip():
     assert gzip.decompress(gzip_of_zeros_after(b"head", 3 * 1024 * 1024)) == (
         b"head" + bytes(3 * 1024 * 1024)
     )
-
-
-def extension_header(kind: bytes, size: int) -> bytes:
-    info = tarfile.TarInfo("././@LongLink")
-    info.type, info.size = kind, size
-    return info.tobuf(format=tarfile.GNU_FORMAT)
 
 
 @pytest.mark.parametrize("kind", [tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK,
@@ -152,28 +124,6 @@ def test_long_names_and_pax_headers_of_real_size_still_read():
         metadata = read_core_metadata(io.BytesIO(buffer.getvalue()), "b-1.0.tar.gz")
 
         assert (metadata.name, metadata.version) == ("b", "1.0")
-
-
-def many_entry_zip(count: int) -> bytes:
-    """A zip64 archive of `count` empty stored files, written directly: zipfile would take
-    as long to write it as it takes to read it."""
-    local = struct.Struct("<4s5H3L2H")
-    central = struct.Struct("<4s6H3L5H2L")
-    body, directory = [], []
-    offset = 0
-    for index in range(count):
-        name = b"many/%07d" % index
-        body.append(local.pack(b"PK\x03\x04", 20, 0, 0, 0, 0, 0, 0, 0, len(name), 0) + name)
-        directory.append(central.pack(b"PK\x01\x02", 45, 20, 0, 0, 0, 0, 0, 0, 0, len(name),
-                                      0, 0, 0, 0, 0, offset) + name)
-        offset += local.size + len(name)
-    directory_bytes = b"".join(directory)
-    zip64_end = struct.pack("<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, count, count,
-                            len(directory_bytes), offset)
-    locator = struct.pack("<4sLQL", b"PK\x06\x07", 0, offset + len(directory_bytes), 1)
-    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF,
-                      0xFFFFFFFF, 0)
-    return b"".join(body) + directory_bytes + zip64_end + locator + end
 
 
 def test_the_many_entry_zip_builder_writes_a_real_zip():
