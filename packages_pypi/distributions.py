@@ -6,6 +6,7 @@ import email.parser
 import email.policy
 import os
 import re
+import struct
 import tarfile
 import zipfile
 import zlib
@@ -23,6 +24,9 @@ __all__ = [
     "MAX_METADATA_SIZE",
     "MAX_SDIST_MEMBERS",
     "MAX_SDIST_SCAN_SIZE",
+    "MAX_TAR_EXTENSION_SIZE",
+    "MAX_ZIP_DIRECTORY_SIZE",
+    "MAX_ZIP_MEMBERS",
     "CoreMetadata",
     "InvalidDistribution",
     "parse_core_metadata",
@@ -38,6 +42,18 @@ MAX_METADATA_SIZE = 1024 * 1024
 # Scanning a .tar.gz means decompressing it; these bound the work a gzip bomb can cause.
 MAX_SDIST_MEMBERS = 100_000
 MAX_SDIST_SCAN_SIZE = 2 * 1024 * 1024 * 1024
+# tarfile reads a GNU long name or a pax header whole into memory, whatever size its header
+# declares (a 1 MB sdist can declare 1 GiB): each is checked against this bound first.
+# Real ones hold a path (at most 4 KiB on Linux) and a few timestamps.
+MAX_TAR_EXTENSION_SIZE = 64 * 1024
+# Extension headers in a row before a member (pax, then a long name, then a long link name is
+# the most a real archive needs); and the total of global pax headers, which tarfile keeps.
+MAX_TAR_EXTENSION_CHAIN = 8
+MAX_TAR_GLOBAL_HEADERS_SIZE = 64 * 1024
+# zipfile reads the whole central directory into memory and builds an object per entry
+# before anything can be checked; the end-of-central-directory record is read first.
+MAX_ZIP_MEMBERS = MAX_SDIST_MEMBERS
+MAX_ZIP_DIRECTORY_SIZE = 32 * 1024 * 1024
 
 # Everything the stdlib archive readers raise on corrupt, truncated or exotic input
 # (encrypted zip members raise RuntimeError, unknown compression NotImplementedError).
@@ -60,6 +76,54 @@ _CONTINUATION_PREFIX = re.compile(r"^(?: {8}\|| {7}\|| {8}|[ \t])")
 
 class InvalidDistribution(ValueError):
     """Raised when an uploaded file is not a well-formed wheel or sdist."""
+
+
+class _TarTooComplex(Exception):
+    """Raised from inside tarfile; turned into InvalidDistribution with the filename."""
+
+
+class _BoundedTarInfo(tarfile.TarInfo):
+    """A TarInfo that checks extension headers before tarfile reads them into memory.
+
+    `_proc_member` runs once the 512-byte header is parsed and before its extension data is
+    read (tarfile.TarInfo.fromtarfile), for every header of a chain. Sparse files are refused:
+    their maps are read without a bound, and no sdist needs one.
+    """
+
+    _EXTENSIONS = (tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK, tarfile.XHDTYPE,
+                   tarfile.XGLTYPE, tarfile.SOLARIS_XHDTYPE)
+
+    def _proc_member(self, tarfile_: tarfile.TarFile) -> tarfile.TarInfo:
+        if self.type == tarfile.GNUTYPE_SPARSE:
+            raise _TarTooComplex(f"has a sparse file ({self.name!a}); an sdist needs none.")
+        if self.type not in self._EXTENSIONS:
+            tarfile_._registry_chain = 0  # type: ignore[attr-defined]
+            return super()._proc_member(tarfile_)
+        chain = getattr(tarfile_, "_registry_chain", 0) + 1
+        tarfile_._registry_chain = chain  # type: ignore[attr-defined]
+        if chain > MAX_TAR_EXTENSION_CHAIN:
+            raise _TarTooComplex(
+                f"has more than {MAX_TAR_EXTENSION_CHAIN} extended headers in a row."
+            )
+        if self.size > MAX_TAR_EXTENSION_SIZE:
+            raise _TarTooComplex(
+                f"has an extended header (type {self.type!a}) of {self.size} bytes, more than "
+                f"the {MAX_TAR_EXTENSION_SIZE} allowed."
+            )
+        if self.type == tarfile.XGLTYPE:
+            total = getattr(tarfile_, "_registry_global", 0) + self.size
+            tarfile_._registry_global = total  # type: ignore[attr-defined]
+            if total > MAX_TAR_GLOBAL_HEADERS_SIZE:
+                raise _TarTooComplex(
+                    f"has global headers of more than {MAX_TAR_GLOBAL_HEADERS_SIZE} bytes."
+                )
+        return super()._proc_member(tarfile_)
+
+    def _proc_sparse(self, *args: object) -> tarfile.TarInfo:
+        raise _TarTooComplex("has a sparse file; an sdist needs none.")
+
+    # pax-declared sparse files (GNU formats 0.0, 0.1, 1.0); 1.0 reads its map unbounded.
+    _proc_gnusparse_00 = _proc_gnusparse_01 = _proc_gnusparse_10 = _proc_sparse
 
 
 @dataclass(frozen=True)
@@ -210,6 +274,7 @@ def _read_raw_metadata(fileobj: IO[bytes], dist: DistributionFilename) -> bytes:
 
 def _read_wheel_metadata(fileobj: IO[bytes], dist: DistributionFilename) -> bytes:
     """Return ``{name}-{version}.dist-info/METADATA`` from a wheel (PEP 427)."""
+    _check_zip_directory(fileobj, dist)
     with zipfile.ZipFile(fileobj) as archive:
         dist_info = _wheel_dist_info_dir(archive.namelist(), dist)
         wanted = f"{dist_info}/METADATA"
@@ -252,6 +317,7 @@ def _dist_info_matches(dist_info: str, dist: DistributionFilename) -> bool:
 
 def _read_zip_sdist_metadata(fileobj: IO[bytes], dist: DistributionFilename) -> bytes:
     """Return ``<top>/PKG-INFO`` from a legacy ``.zip`` sdist."""
+    _check_zip_directory(fileobj, dist)
     with zipfile.ZipFile(fileobj) as archive:
         members = [info for info in archive.infolist() if _is_top_level_pkg_info(info.filename)]
         member = _exactly_one(members, dist, "'<top>/PKG-INFO'")
@@ -261,14 +327,17 @@ def _read_zip_sdist_metadata(fileobj: IO[bytes], dist: DistributionFilename) -> 
 def _read_tar_sdist_metadata(fileobj: IO[bytes], dist: DistributionFilename) -> bytes:
     """Return ``<top>/PKG-INFO`` from a ``.tar.gz`` sdist, streaming over its members."""
     found: list[bytes] = []
-    with tarfile.open(fileobj=fileobj, mode="r:gz") as archive:
-        for member in _iter_tar_members(archive, dist):
-            if not _is_top_level_pkg_info(member.name):
-                continue
-            # Keep scanning after a hit: a second PKG-INFO makes the sdist ambiguous.
-            if found:
-                raise _duplicate_member(dist, "'<top>/PKG-INFO'")
-            found.append(_read_tar_member(archive, member, dist))
+    try:
+        with tarfile.open(fileobj=fileobj, mode="r:gz", tarinfo=_BoundedTarInfo) as archive:
+            for member in _iter_tar_members(archive, dist):
+                if not _is_top_level_pkg_info(member.name):
+                    continue
+                # Keep scanning after a hit: a second PKG-INFO makes the sdist ambiguous.
+                if found:
+                    raise _duplicate_member(dist, "'<top>/PKG-INFO'")
+                found.append(_read_tar_member(archive, member, dist))
+    except _TarTooComplex as error:
+        raise InvalidDistribution(f"{dist.filename!r} {error}") from error
     return _exactly_one(found, dist, "'<top>/PKG-INFO'")
 
 
@@ -287,7 +356,49 @@ def _iter_tar_members(
             raise InvalidDistribution(
                 f"{dist.filename!r} expands to more than {MAX_SDIST_SCAN_SIZE} bytes."
             )
+        # tarfile keeps every member it has read; we need only the current one, so memory
+        # stays flat however many members (with names of up to 64 KiB) the archive has.
+        archive.members.clear()
         yield member
+
+
+def _check_zip_directory(fileobj: IO[bytes], dist: DistributionFilename) -> None:
+    """Refuse a zip whose central directory is too large before zipfile reads it."""
+    entries, directory_size = _zip_directory_size(fileobj)
+    if entries > MAX_ZIP_MEMBERS:
+        raise InvalidDistribution(f"{dist.filename!r} has more than {MAX_ZIP_MEMBERS} files.")
+    if directory_size > MAX_ZIP_DIRECTORY_SIZE:
+        raise InvalidDistribution(
+            f"{dist.filename!r} has a central directory of {directory_size} bytes, more than "
+            f"the {MAX_ZIP_DIRECTORY_SIZE} allowed."
+        )
+
+
+_EOCD = struct.Struct("<4s4H2LH")  # APPNOTE.TXT 4.3.16
+_ZIP64_LOCATOR_SIZE = 20  # 4.3.15
+_ZIP64_EOCD = struct.Struct("<4sQ2H2L4Q")  # 4.3.14
+
+
+def _zip_directory_size(fileobj: IO[bytes]) -> tuple[int, int]:
+    """(entries, size of the central directory) from the end records; (0, 0) if none.
+
+    A zip without the record is left to zipfile to refuse ("not a zip file").
+    """
+    end = fileobj.seek(0, os.SEEK_END)
+    # The record is 22 bytes, followed by a comment of at most 65,535.
+    start = max(0, end - _EOCD.size - 0xFFFF)
+    fileobj.seek(start)
+    tail = fileobj.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < _EOCD.size:
+        return 0, 0
+    _, _, _, _, entries, size, _, _ = _EOCD.unpack_from(tail, at)
+    # Like zipfile, look for the zip64 record right before its locator, before the record.
+    record_at = at - _ZIP64_LOCATOR_SIZE - _ZIP64_EOCD.size
+    if record_at >= 0 and tail[record_at:record_at + 4] == b"PK\x06\x06":
+        fields = _ZIP64_EOCD.unpack_from(tail, record_at)
+        entries, size = fields[7], fields[8]
+    return entries, size
 
 
 def _is_top_level_pkg_info(name: str) -> bool:

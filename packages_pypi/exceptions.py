@@ -44,3 +44,19 @@ class StorageUnavailable(RegistryError):
 
     status_code = 503
     default_message = "503 Service Unavailable - the package storage could not store the file"
+
+
+class LengthRequired(RegistryError):
+    """411: a chunked body without Content-Length.
+
+    Django reads a body without Content-Length as empty (the upload would then fail with a
+    misleading "name is missing"), so we say what is wrong instead. GitLab's Workhorse accepts
+    chunked uploads; every PyPI client we know (twine, uv, poetry, flit, pdm, hatch) sends a
+    length.
+    """
+
+    status_code = 411
+    default_message = (
+        "411 Length Required - the upload must be sent with a Content-Length header, "
+        "not with Transfer-Encoding: chunked"
+    )

@@ -16,6 +16,7 @@ from packaging.version import InvalidVersion, Version
 
 __all__ = [
     "ACCEPTED_EXTENSIONS",
+    "MAX_FILENAME_LENGTH",
     "DistributionFilename",
     "DistributionKind",
     "InvalidFilename",
@@ -50,6 +51,17 @@ _VERSION_RE = re.compile(
 # Characters that must never appear in a stored filename: path separators would let an
 # upload escape its directory, and control characters (NUL included) break headers and logs.
 _FORBIDDEN_FILENAME_CHARS = re.compile(r"[/\\\x00-\x1f\x7f]")
+# Every character a distribution filename needs: PEP 508 names, PEP 440 versions ("!" epochs,
+# "+" local labels), wheel tags and the extensions. Anything else (non-ASCII look-alikes such
+# as U+FF46, quotes, spaces, "%") is refused: it would end up in headers and HTML attributes.
+_FILENAME_CHARS = re.compile(r"[A-Za-z0-9._+!-]+", re.ASCII)
+# PEP 427 tags: alphanumerics and "_", compressed tag sets joined by "."; packaging's
+# parse_wheel_filename only splits them, so `an"y` would pass.
+_TAG_RE = re.compile(r"[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*", re.ASCII)
+# PEP 427 build tag: starts with a digit.
+_BUILD_TAG_RE = re.compile(r"[0-9][A-Za-z0-9_]*", re.ASCII)
+# The column that stores it, and what most file systems allow for one name.
+MAX_FILENAME_LENGTH = 255
 
 
 class InvalidFilename(ValueError):
@@ -83,7 +95,7 @@ def is_valid_version(version: str) -> bool:
         return False
     try:
         Version(version)
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion, or an int of over 4,300 digits
         return False
     return True
 
@@ -108,7 +120,7 @@ def filename_matches(dist: DistributionFilename, name: str, version: str) -> boo
     try:
         # PEP 440 equality: "1.0" == "1.0.0" and "1.0RC1" == "1.0rc1".
         return Version(version) == dist.version
-    except InvalidVersion:
+    except ValueError:
         return False
 
 
@@ -118,11 +130,21 @@ def _check_filename_is_safe(filename: str) -> None:
         raise InvalidFilename("The filename is empty.")
     if _FORBIDDEN_FILENAME_CHARS.search(filename):
         raise InvalidFilename(
-            f"Invalid filename {filename!r}: it must not contain path separators "
+            f"Invalid filename {filename!a}: it must not contain path separators "
             "or control characters."
         )
     if filename.startswith("."):
-        raise InvalidFilename(f"Invalid filename {filename!r}: it must not start with '.'.")
+        raise InvalidFilename(f"Invalid filename {filename!a}: it must not start with '.'.")
+    if len(filename) > MAX_FILENAME_LENGTH:
+        raise InvalidFilename(
+            f"Invalid filename {filename[:60]!a}...: it is {len(filename)} characters long, "
+            f"more than the {MAX_FILENAME_LENGTH} allowed."
+        )
+    if not _FILENAME_CHARS.fullmatch(filename):
+        raise InvalidFilename(
+            f"Invalid filename {filename!a}: only ASCII letters, digits and . _ - + ! "
+            "are allowed."
+        )
 
 
 def _parse_wheel(filename: str) -> DistributionFilename:
@@ -133,6 +155,7 @@ def _parse_wheel(filename: str) -> DistributionFilename:
         raise InvalidFilename(str(exc)) from exc
     parts = filename[: -len(".whl")].split("-")
     _check_name_part(filename, parts[0])
+    _check_wheel_tags(filename, parts)
     # PEP 427: {name}-{ver}(-{build})?-{python tag}-{abi tag}-{platform tag}.whl; the python
     # tag is kept verbatim (e.g. "py2.py3") because that is what PyPI reports as python_version.
     return DistributionFilename(
@@ -152,6 +175,17 @@ def _parse_sdist(filename: str) -> DistributionFilename:
     return DistributionFilename(
         filename=filename, name=name, version=version, kind="sdist", python_tag="source"
     )
+
+
+def _check_wheel_tags(filename: str, parts: list[str]) -> None:
+    """The python, abi and platform tags (and any build tag) use PEP 427's characters."""
+    for tag in parts[-3:]:
+        if not _TAG_RE.fullmatch(tag):
+            raise InvalidFilename(f"Invalid filename {filename!a}: {tag!a} is not a valid tag.")
+    if len(parts) == 6 and not _BUILD_TAG_RE.fullmatch(parts[2]):
+        raise InvalidFilename(
+            f"Invalid filename {filename!a}: {parts[2]!a} is not a valid build tag."
+        )
 
 
 def _check_name_part(filename: str, name_part: str) -> None:

@@ -49,10 +49,17 @@ def package_file_add(
 
 
 def _check_form(form: UploadForm, received: ReceivedFile) -> DistributionFilename:
+    # Lengths first: on PostgreSQL an over-long value is a DataError (a 500), and packaging
+    # turns a version of over 4,300 digits into a ValueError rather than InvalidVersion.
+    _check_length(Package, "name", form.name, "Name")
+    _check_length(Package, "version", form.version, "Version")
+    _check_length(PackageFile, "python_version", form.pyversion, "Pyversion")
+    _check_length(PackageFile, "file_name", received.filename, "File name")
     if not is_valid_project_name(form.name):
         raise InvalidUpload("Validation failed: Name is invalid")
     if not is_valid_version(form.version):
         raise InvalidUpload("Validation failed: Version is invalid")
+    _check_length(Package, "canonical_version", canonicalize_version(form.version), "Version")
     try:
         dist = parse_distribution_filename(received.filename)
     except InvalidFilename as error:
@@ -81,6 +88,12 @@ def _read_metadata(received: ReceivedFile, form: UploadForm) -> CoreMetadata:
         metadata = read_core_metadata(received.path, received.filename)
     except (InvalidDistribution, InvalidFilename) as error:
         raise InvalidUpload(str(error)) from error
+    if b"\x00" in metadata.raw:
+        # PostgreSQL text cannot hold NUL, and no tool writes one into METADATA.
+        raise InvalidUpload("The file's metadata contains a NUL byte.")
+    _check_length(Package, "version", metadata.version, "Version in the file's metadata")
+    # Refused rather than truncated (as the other fields are): a cut specifier would be wrong.
+    _check_length(PackageFile, "requires_python", metadata.requires_python, "Requires-Python")
     if normalize_name(metadata.name) != normalize_name(form.name):
         raise InvalidUpload(
             f"The name in the file's metadata ({metadata.name!r}) differs from {form.name!r}."
@@ -93,6 +106,14 @@ def _read_metadata(received: ReceivedFile, form: UploadForm) -> CoreMetadata:
             f"{form.version!r}."
         )
     return metadata
+
+
+def _check_length(model: type[Model], field: str, value: str, label: str) -> None:
+    """GitLab's wording for a value longer than the column that stores it."""
+    limit = model._meta.get_field(field).max_length
+    if limit is not None and len(value) > limit:
+        raise InvalidUpload(f"Validation failed: {label} is too long (maximum is {limit} "
+                            f"characters)")
 
 
 def _live_files(project: Project):  # noqa: ANN202 - a queryset

@@ -1,40 +1,76 @@
 """Receive an uploaded file to a temporary file while hashing it, never holding it in memory."""
 
 import hashlib
+import tempfile
 from typing import Any
 
 from django.conf import settings
-from django.core.files.uploadhandler import (
-    FileUploadHandler,
-    StopUpload,
-    TemporaryFileUploadHandler,
-)
+from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
+from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandler
 from django.http import HttpRequest
 from django.http.multipartparser import MultiPartParser
 
-from packages_pypi.upload_temp import RegistryTemporaryUploadedFile
+from packages_pypi.upload_temp import UPLOAD_TEMP_PREFIX, UPLOAD_TEMP_SUFFIX, upload_temp_dir
+
+# The one file part of the legacy upload form (twine, uv, poetry, flit all name it so).
+CONTENT_FIELD = "content"
+
+
+class HashedUpload(TemporaryUploadedFile):
+    """A received file part with the digests computed while it was written, bound to it.
+
+    The temporary file's name is ours (prefix + random + suffix): Django's own derives a suffix
+    from the client's filename, and a 250-character extension then fails with "File name too
+    long"; the prefix lets `registry_check` sweep what a killed worker left (upload_temp.py).
+    `client_filename` is the name as sent, before Django shortens names over 255.
+    """
+
+    def __init__(self, *, client_filename: str, content_type: str, charset: str | None,
+                 content_type_extra: dict | None) -> None:
+        file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed with the upload
+            prefix=UPLOAD_TEMP_PREFIX, suffix=UPLOAD_TEMP_SUFFIX, dir=upload_temp_dir()
+        )
+        UploadedFile.__init__(
+            self, file, client_filename, content_type, 0, charset, content_type_extra
+        )
+        self.client_filename = client_filename
+        self.digests: dict[str, str] = {}
 
 
 class HashingUploadHandler(TemporaryFileUploadHandler):
-    """Writes the file part to disk chunk by chunk and computes sha256, md5 and blake2b-256.
+    """Writes the `content` file part to disk chunk by chunk and computes sha256, md5 and
+    blake2b-256 of exactly those bytes.
 
-    A file over `REGISTRY_PYPI_MAX_FILE_SIZE` stops the upload; `too_large` tells the view.
+    A second file part, or one under another name, stops the upload (`refusal` says why): the
+    stored digests could otherwise describe another part than the stored file. A file over
+    `REGISTRY_PYPI_MAX_FILE_SIZE` stops it too; `too_large` tells the view.
     """
 
     def __init__(self, request: HttpRequest | None = None) -> None:
         super().__init__(request)
         self.max_size: int = settings.REGISTRY_PYPI_MAX_FILE_SIZE
         self.too_large = False
-        self.digests: dict[str, str] = {}
+        self.refusal = ""
+        self.file_parts = 0
         self._hashes: dict[str, Any] = {}
         self._size = 0
 
-    def new_file(self, *args: Any, **kwargs: Any) -> None:
-        # Not TemporaryFileUploadHandler's: our temporary file carries our prefix, so that
-        # `registry_check` can sweep what a killed worker left (upload_temp.py).
-        FileUploadHandler.new_file(self, *args, **kwargs)
-        self.file = RegistryTemporaryUploadedFile(
-            self.file_name, self.content_type, 0, self.charset, self.content_type_extra
+    def new_file(self, field_name: str, file_name: str, content_type: str,
+                 content_length: int | None, charset: str | None = None,
+                 content_type_extra: dict | None = None) -> None:
+        self.file_parts += 1
+        if field_name != CONTENT_FIELD:
+            self._refuse(f"The upload has a file part named {field_name!a}: the only file "
+                         f"part must be named {CONTENT_FIELD!r}.")
+        if self.file_parts > 1:
+            self._refuse(f"The upload has more than one file part: send exactly one, named "
+                         f"{CONTENT_FIELD!r}.")
+        self.field_name, self.file_name = field_name, file_name
+        self.content_type, self.content_length = content_type, content_length
+        self.charset, self.content_type_extra = charset, content_type_extra
+        self.file = HashedUpload(
+            client_filename=file_name, content_type=content_type, charset=charset,
+            content_type_extra=content_type_extra,
         )
         self._size = 0
         self._hashes = {
@@ -47,16 +83,21 @@ class HashingUploadHandler(TemporaryFileUploadHandler):
         self._size += len(raw_data)
         if self._size > self.max_size:
             self.too_large = True
-            self.file.close()
-            # Reads and drops the rest of the body, so the client gets our 400.
+            # StopUpload closes (and so deletes) the temporary file.
             raise StopUpload(connection_reset=False)
         for digest in self._hashes.values():
             digest.update(raw_data)
         return super().receive_data_chunk(raw_data, start)
 
     def file_complete(self, file_size: int) -> Any:
-        self.digests = {name: digest.hexdigest() for name, digest in self._hashes.items()}
+        self.file.digests = {name: digest.hexdigest() for name, digest in self._hashes.items()}
         return super().file_complete(file_size)
+
+    def _refuse(self, reason: str) -> None:
+        self.refusal = reason
+        # Nothing of this part is written; files already received are closed (and deleted)
+        # with the request. connection_reset=False reads the rest, so the client gets our 400.
+        raise StopUpload(connection_reset=False)
 
 
 class FilenameCheckingParser(MultiPartParser):
@@ -86,6 +127,11 @@ def install_upload_parsing(request: HttpRequest) -> tuple[HashingUploadHandler, 
         parser = FilenameCheckingParser(meta, post_data, request.upload_handlers, request.encoding)
         try:
             return parser.parse()
+        except Exception:
+            # Django closes the files it finished on a parse error, not the one being written.
+            if (partial := getattr(handler, "file", None)) is not None:
+                partial.close()
+            raise
         finally:
             unsafe.extend(parser.unsafe_filenames)
 

@@ -1,6 +1,7 @@
 """PyPI protocol endpoints at GitLab's paths: parse, access, one service or selector, respond."""
 
 import datetime
+import re
 from collections.abc import Callable
 from functools import wraps
 
@@ -49,12 +50,25 @@ def pypi_endpoint(view: Callable[..., HttpResponse]) -> View:
             response = error_response(error)
             if error.status_code == 400:
                 # twine shows the reason phrase; make it say what went wrong.
-                response.reason_phrase = error.message.replace("\n", " ")[:200]
+                response.reason_phrase = reason_phrase(error.message)
         for name, value in API_HEADERS.items():
             response.setdefault(name, value)
         return response
 
     return wrapper
+
+
+def reason_phrase(message: str) -> str:
+    """`message` as an HTTP reason phrase: printable ASCII, at most 200 characters.
+
+    gunicorn answers a 500 "Invalid status" to anything outside Latin-1 (a filename in the
+    message is enough), and pdm and hatch print "<status> <reason>", so the status code that
+    GitLab's messages start with is dropped ("400 400 Bad request" otherwise).
+    """
+    text = message.encode("ascii", "backslashreplace").decode("ascii")
+    text = re.sub(r"[^\x20-\x7e]+", " ", text)
+    text = re.sub(r"^\d{3}(?:\s+|$)", "", text.strip())
+    return text[:200].rstrip() or "Bad Request"
 
 
 @csrf_exempt

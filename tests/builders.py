@@ -10,9 +10,11 @@ import io
 import json
 import os
 import random
+import struct
 import tarfile
 import warnings
 import zipfile
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Literal
@@ -24,6 +26,9 @@ __all__ = [
     "build_metadata",
     "build_sdist",
     "build_wheel",
+    "extension_header",
+    "gzip_of_zeros_after",
+    "many_entry_zip",
     "rewrite_zip",
     "write_distribution",
 ]
@@ -269,3 +274,54 @@ def _tar_gz(members: Iterable[tuple[str, bytes]]) -> bytes:
             info.mode = 0o644
             archive.addfile(info, io.BytesIO(data))
     return buffer.getvalue()
+
+
+# Archive bombs: small files that decompress or list into far more than they weigh.
+
+
+def gzip_of_zeros_after(header: bytes, zeros: int) -> bytes:
+    """gzip(header + zeros), valid to its trailer: 1 GiB of zeros is ~1 MB compressed.
+
+    After a full flush deflate starts afresh, so one compressed MiB of zeros is repeated
+    instead of compressing the whole GiB (seconds) in every test.
+    """
+    block = bytes(1024 * 1024)
+    assert zeros % len(block) == 0
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    head = compressor.compress(header) + compressor.flush(zlib.Z_FULL_FLUSH)
+    one = compressor.compress(block) + compressor.flush(zlib.Z_FULL_FLUSH)
+    tail = compressor.flush()
+    crc = zlib.crc32(header)
+    for _ in range(zeros // len(block)):
+        crc = zlib.crc32(block, crc)
+    size = (len(header) + zeros) % 2**32
+    return (b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff" + head + one * (zeros // len(block))
+            + tail + struct.pack("<2L", crc, size))
+
+
+def extension_header(kind: bytes, size: int) -> bytes:
+    info = tarfile.TarInfo("././@LongLink")
+    info.type, info.size = kind, size
+    return info.tobuf(format=tarfile.GNU_FORMAT)
+
+
+def many_entry_zip(count: int) -> bytes:
+    """A zip64 archive of `count` empty stored files, written directly: zipfile would take
+    as long to write it as it takes to read it."""
+    local = struct.Struct("<4s5H3L2H")
+    central = struct.Struct("<4s6H3L5H2L")
+    body, directory = [], []
+    offset = 0
+    for index in range(count):
+        name = b"many/%07d" % index
+        body.append(local.pack(b"PK\x03\x04", 20, 0, 0, 0, 0, 0, 0, 0, len(name), 0) + name)
+        directory.append(central.pack(b"PK\x01\x02", 45, 20, 0, 0, 0, 0, 0, 0, 0, len(name),
+                                      0, 0, 0, 0, 0, offset) + name)
+        offset += local.size + len(name)
+    directory_bytes = b"".join(directory)
+    zip64_end = struct.pack("<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, count, count,
+                            len(directory_bytes), offset)
+    locator = struct.pack("<4sLQL", b"PK\x06\x07", 0, offset + len(directory_bytes), 1)
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF,
+                      0xFFFFFFFF, 0)
+    return b"".join(body) + directory_bytes + zip64_end + locator + end
