@@ -88,6 +88,8 @@ def token_refused(request: HttpRequest, *, secret: str, user_id: int | None = No
         if failures >= settings.REGISTRY_TOKEN_FAILURE_LIMIT:
             ban = settings.REGISTRY_TOKEN_BAN_SECONDS
             cache.set(_lock_key(subject), now + ban, ban)
+            # The count starts afresh when the ban ends, whatever is left of its window.
+            cache.delete(_failures_key(subject))
             logger.warning(
                 "token failures locked %s: ip=%s token=%s user_id=%s failures=%d seconds=%d",
                 subject.partition(":")[0], ip, shown or "-", user_id or "-", failures, ban,
@@ -100,9 +102,13 @@ def _lock_key(subject: str) -> str:
     return f"{_PREFIX}lock:{subject}"
 
 
+def _failures_key(subject: str) -> str:
+    return f"{_PREFIX}failures:{subject}"
+
+
 def _count(subject: str) -> int:
     """One more failure in the subject's window: a fixed window from its first failure."""
-    key = f"{_PREFIX}failures:{subject}"
+    key = _failures_key(subject)
     cache.add(key, 0, settings.REGISTRY_TOKEN_FAILURE_WINDOW_SECONDS)
     try:
         return cache.incr(key)
