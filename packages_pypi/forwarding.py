@@ -25,7 +25,7 @@ def forwarding_enabled(group: Group) -> bool:
 def upstream_url_for(*, principal: Principal, group: Group, requested_name: str) -> str | None:
     """Where to send a client for a name missing in scope, or None to answer 404.
 
-    Three guards, each cheaper than the next:
+    Three guards, cheapest first:
     - Only valid PEP 508 names go upstream: anything else is nobody's package, and would be
       pasted into the upstream URL as it is (`a?x=1`).
     - A name that exists anywhere in the scope's top-level group is never forwarded, even from

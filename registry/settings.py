@@ -213,8 +213,10 @@ AXES_LOCKOUT_CALLABLE = "registry.throttle.sign_in_locked"
 AXES_CLIENT_IP_CALLABLE = "registry.throttle.client_ip"
 # No row per successful sign-in (it would grow without end); failures are kept and logged.
 AXES_DISABLE_ACCESS_LOG = True
-# Log lines name the address and username (passwords are always masked by axes).
+# Log lines name the address and username (passwords are always masked by axes); no banner
+# on every start of a command.
 AXES_SENSITIVE_PARAMETERS: list[str] = []
+AXES_VERBOSE = False
 # GitLab's failed-authentication ban: 10 refused tokens in 60 s lock for an hour.
 REGISTRY_TOKEN_FAILURE_LIMIT = env.int("REGISTRY_TOKEN_FAILURE_LIMIT", default=10)
 REGISTRY_TOKEN_FAILURE_WINDOW_SECONDS = env.int(
