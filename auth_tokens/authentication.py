@@ -14,6 +14,7 @@ but expired or revoked PAT, or a bad job token, is a hard 401.
 import base64
 import binascii
 import copy
+from typing import NoReturn
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -25,6 +26,7 @@ from auth_tokens import services, tokens
 from auth_tokens.models import PersonalAccessToken
 from projects.exceptions import Forbidden, RegistryError
 from projects.principals import Principal
+from registry.throttle import token_refused
 
 CI_JOB_USERNAME = "gitlab-ci-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -101,11 +103,14 @@ class DeployTokenAuthentication(BaseAuthentication):
             request, tokens.DEPLOY_TOKEN_PREFIX
         )
         if named is not None:
-            return self._authenticate(named) or _refuse()
+            return self._authenticate(named) or _refuse(request, named)
         basic = basic_credentials(request)
         if basic and basic[1].startswith(tokens.DEPLOY_TOKEN_PREFIX):
             # An unknown, revoked or expired deploy token in Basic auth is anonymous.
-            return self._authenticate(basic[1])
+            result = self._authenticate(basic[1])
+            if result is None:
+                token_refused(request, secret=basic[1])
+            return result
         return None
 
     def _authenticate(self, secret: str) -> tuple[None, Principal] | None:
@@ -124,7 +129,9 @@ def _bearer_of_kind(request: HttpRequest, prefix: str) -> str | None:
     return bearer if bearer is not None and bearer.startswith(prefix) else None
 
 
-def _refuse() -> None:
+def _refuse(request: HttpRequest, secret: str) -> NoReturn:
+    """Count the refusal (429 once the caller is locked), else GitLab's 401."""
+    token_refused(request, secret=secret)
     raise InvalidToken()
 
 
@@ -140,15 +147,20 @@ class PersonalAccessTokenAuthentication(BaseAuthentication):
         named = _header(request, "PRIVATE-TOKEN") or bearer
         basic = basic_credentials(request)
         if named is not None:
-            token = services.personal_access_token_find(named)
+            secret = named
+            token = services.personal_access_token_find(secret)
             if token is None:
-                raise InvalidToken()
+                _refuse(request, secret)
         elif basic and basic[1].startswith(tokens.PERSONAL_ACCESS_TOKEN_PREFIX):
-            token = services.personal_access_token_find(basic[1])
+            secret = basic[1]
+            token = services.personal_access_token_find(secret)
             if token is None:
+                token_refused(request, secret=secret)
                 return None  # a random wrong password is anonymous (spec §2.1)
         else:
             return None
+        if token.revoked or token.is_expired:
+            token_refused(request, secret=secret, user_id=token.user_id)
         _check_token(token, request.method)
         services.token_touch(token)
         principal = _check_user(Principal.for_user(token.user, personal_access_token=token))
@@ -188,7 +200,7 @@ class JobTokenAuthentication(BaseAuthentication):
             return None
         job = services.ci_job_find(secret)
         if job is None:
-            raise InvalidToken()
+            _refuse(request, secret)
         return job.user, _check_user(Principal.for_job(job))
 
     def authenticate_header(self, request: HttpRequest) -> str:

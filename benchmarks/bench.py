@@ -28,6 +28,8 @@ WORK = servers.WORK
 PROJECTS = int(os.environ.get("BENCH_PROJECTS", "2000"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 BIG_MB = int(os.environ.get("BENCH_BIG_MB", "500"))
+# Which servers to measure: `BENCH_SERVERS=ours` is a quick run of ours alone.
+SERVERS = os.environ.get("BENCH_SERVERS", "ours,pypiserver,devpi").split(",")
 VERSIONS = ("1.0.0", "1.1.0", "1.2.0")
 INSTALL_COUNT = 20
 
@@ -41,7 +43,7 @@ def ensure_tools() -> None:
                        env=os.environ | {"DEBIAN_FRONTEND": "noninteractive"})
     for venv, packages in (("pypiserver", ["pypiserver[passlib]", "waitress"]),
                            ("devpi", ["devpi-server", "devpi-client"])):
-        if not (WORK / venv / "bin" / "python").exists():
+        if venv in SERVERS and not (WORK / venv / "bin" / "python").exists():
             subprocess.run([sys.executable, "-m", "venv", str(WORK / venv)], check=True)
             subprocess.run([str(WORK / venv / "bin/pip"), "install", "-q", *packages], check=True)
 
@@ -90,6 +92,10 @@ def measure_server(server: servers.Server, sample: str, uploads: dict) -> dict:
         result[f"page_{connections}"] = measure.wrk(server.page(sample), connections, SECONDS)
     result["root_16"] = measure.wrk(server.simple, 16, SECONDS)
     result["miss_16"] = measure.wrk(server.page("no-such-project-here"), 16, SECONDS)
+    if server.name == "ours":
+        # The hot path of CI and developers: a cached page, asked for with a valid token.
+        token = {"PRIVATE-TOKEN": server.upload.auth[1]}
+        result["token_page_16"] = measure.wrk(server.page(sample), 16, SECONDS, token)
     if server.group_simple:
         sample_member = f"fleet-{servers.GROUP_PROJECTS // 2}"
         result["group_root_16"] = measure.wrk(server.group_simple, 16, SECONDS)
@@ -134,7 +140,8 @@ def main() -> None:
     sample = f"bench-{PROJECTS // 2:05d}"
     results, port = {}, 18700
     pages: dict[str, bytes] = {}
-    for start in (servers.start_ours, servers.start_pypiserver, servers.start_devpi):
+    starts = (servers.start_ours, servers.start_pypiserver, servers.start_devpi)
+    for start in (start for start in starts if start.__name__[6:] in SERVERS):
         port += 1
         print(f"== loading {len(files)} files into {start.__name__[6:]}", flush=True)
         began = time.perf_counter()

@@ -25,12 +25,15 @@ class WrkResult:
     errors: int
 
 
-def wrk(url: str, connections: int, seconds: int = 10) -> WrkResult:
+def wrk(
+    url: str, connections: int, seconds: int = 10, headers: dict[str, str] | None = None
+) -> WrkResult:
     """Requests/s and latency percentiles of GETs of one URL, with Debian's wrk."""
     threads = min(connections, 2)
+    extra = [arg for name, value in (headers or {}).items() for arg in ("-H", f"{name}: {value}")]
     out = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency",
-         "-H", "Accept: text/html", url],
+         "-H", "Accept: text/html", *extra, url],
         capture_output=True, text=True, check=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))

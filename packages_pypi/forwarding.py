@@ -2,9 +2,11 @@
 
 from django.conf import settings
 
-from packages_pypi.names import normalize_name
-from packages_pypi.selectors import name_exists_in_tree
+from packages_pypi.names import is_valid_project_name, normalize_name
+from packages_pypi.selectors import hides_packages_in_tree, name_exists_in_tree
+from projects.access import readable_under_filter
 from projects.models import ApplicationSettings, Group
+from projects.principals import Principal
 
 
 def forwarding_enabled(group: Group) -> bool:
@@ -20,15 +22,27 @@ def forwarding_enabled(group: Group) -> bool:
     return ApplicationSettings.load().pypi_package_requests_forwarding
 
 
-def upstream_url_for(group: Group, requested_name: str) -> str | None:
+def upstream_url_for(*, principal: Principal, group: Group, requested_name: str) -> str | None:
     """Where to send a client for a name missing in scope, or None to answer 404.
 
-    Never forwards a name that exists anywhere in the scope's top-level group, even in
-    projects the caller cannot see: that would hand a private name to whoever registers it
-    upstream first (dependency confusion, gitlab#384253).
+    Three guards, cheapest first:
+    - Only valid PEP 508 names go upstream: anything else is nobody's package, and would be
+      pasted into the upstream URL as it is (`a?x=1`).
+    - A name that exists anywhere in the scope's top-level group is never forwarded, even from
+      projects the caller cannot see: that would hand a private name to whoever registers it
+      upstream first (dependency confusion, gitlab#384253).
+    - Deliberate difference from GitLab: a caller who cannot read the packages of every project
+      of the top-level group (that holds any) gets no forwarding from that tree at all. Else the
+      guard above is an oracle: 404 for a private name, a redirect for an unknown one. Such a
+      caller now gets the same 404 for both; pip and uv then ask the next index they were given.
     """
+    if not is_valid_project_name(requested_name) or not forwarding_enabled(group):
+        return None
     normalized = normalize_name(requested_name)
-    if not forwarding_enabled(group) or name_exists_in_tree(group, normalized):
+    if name_exists_in_tree(group, normalized):
+        return None
+    root = group.ancestor_paths[0]
+    if hides_packages_in_tree(group, readable_under_filter(principal, full_path=root)):
         return None
     # GitLab sends the name as requested; the normalised form is what PEP 503 pages live at.
     return f"{settings.REGISTRY_PYPI_UPSTREAM_URL}/{normalized}/"

@@ -3,7 +3,7 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Min, Q, QuerySet
+from django.db.models import Exists, Min, OuterRef, Q, QuerySet
 
 from packages_pypi.models import Package, PackageFile
 from projects.models import Group, Project
@@ -115,6 +115,21 @@ def file_for_download(projects: Scope, sha256: str, filename: str) -> PackageFil
         .select_related("package")
         .order_by("-package_id", "-id")
         .first()
+    )
+
+
+def hides_packages_in_tree(group: Group, readable: Q) -> bool:
+    """Whether any project under `group`'s top-level group holds packages outside `readable`
+    (a condition on Project fields: the projects whose packages the caller may read).
+
+    One query, driven by the tree's projects, whatever the number of packages.
+    """
+    root = group.ancestor_paths[0]
+    holds_packages = Exists(Package.objects.filter(project=OuterRef("pk")))
+    return (
+        Project.objects.filter(Q(full_path__startswith=f"{root}/"), holds_packages)
+        .exclude(readable)
+        .exists()
     )
 
 

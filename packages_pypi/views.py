@@ -104,7 +104,7 @@ def project_detail(request: HttpRequest, principal: Principal, ref: str, name: s
     def render() -> HttpResponse:
         files = selectors.file_entries(project, normalized)
         if not files:
-            return _miss(project.namespace, name)
+            return _miss(principal, project.namespace, name)
         return simple.project_response(
             files, normalized_name=normalized, media_type=media_type,
             files_url=_absolute(request, f"projects/{project.pk}/packages/pypi/files"),
@@ -145,7 +145,7 @@ def group_detail(request: HttpRequest, principal: Principal, ref: str, name: str
     # Driven by the name: only projects holding it are checked, however large the group.
     files = selectors.file_entries(readable_projects_filter(principal, group), normalize_name(name))
     if not files:
-        return _miss(group, name)
+        return _miss(principal, group, name)
     return index_cache.conditional(request, principal, simple.project_response(
         files,
         normalized_name=normalize_name(name),
@@ -188,8 +188,8 @@ def _absolute(request: HttpRequest, path: str) -> str:
     return request.build_absolute_uri(f"/api/v4/{path}")
 
 
-def _miss(group: Group, requested_name: str) -> HttpResponse:
-    upstream = upstream_url_for(group, requested_name)
+def _miss(principal: Principal, group: Group, requested_name: str) -> HttpResponse:
+    upstream = upstream_url_for(principal=principal, group=group, requested_name=requested_name)
     if upstream is None:
         raise NotFound("Package")
     return HttpResponseRedirect(upstream)

@@ -318,7 +318,12 @@ def readable_projects_filter(principal: Principal, group: Group) -> Q:
     A query driven from packages (by name or digest) can then test just the projects it
     meets, instead of listing every project of a large group first.
     """
-    in_tree = Q(full_path__startswith=f"{group.full_path}/") & ~Q(
+    return readable_under_filter(principal, full_path=group.full_path)
+
+
+def readable_under_filter(principal: Principal, *, full_path: str) -> Q:
+    """`readable_projects_filter` for the group at `full_path`, without loading the group."""
+    in_tree = Q(full_path__startswith=f"{full_path}/") & ~Q(
         package_registry_access_level=FeatureAccess.DISABLED
     )
     if principal.user is not None and principal.user.is_blocked:

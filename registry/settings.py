@@ -1,5 +1,6 @@
 """Registry settings, read from the environment (12-factor); safe defaults for one machine."""
 
+import datetime
 import secrets
 from pathlib import Path
 
@@ -227,3 +228,41 @@ REGISTRY_PYPI_MAX_FILE_SIZE = env.int("REGISTRY_PYPI_MAX_FILE_SIZE", default=5 *
 REGISTRY_PYPI_UPSTREAM_URL = env.str(
     "REGISTRY_PYPI_UPSTREAM_URL", default="https://pypi.org/simple"
 ).rstrip("/")
+
+# --- Throttling of failed authentication (issue 9, finding 8) ---------------------------------
+# One block, to merge as one. Sign-in forms (ours and the admin's): django-axes, database
+# handler (the counts are shared by every worker and server without needing Redis, and the
+# admin lists them); refused tokens: registry/throttle.py in the cache above.
+INSTALLED_APPS += ["axes"]
+# Last, as axes asks: it turns a lockout seen during the view into its answer.
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked caller before any password hash
+    "django.contrib.auth.backends.ModelBackend",
+]
+# How many proxies (nginx) in front append to X-Forwarded-For; 0: REMOTE_ADDR is the client.
+REGISTRY_TRUSTED_PROXY_COUNT = env.int("REGISTRY_TRUSTED_PROXY_COUNT", default=0)
+# GitLab (Devise lockable): 10 failed sign-ins lock for 10 minutes.
+AXES_FAILURE_LIMIT = env.int("REGISTRY_SIGNIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = datetime.timedelta(
+    seconds=env.float("REGISTRY_SIGNIN_COOLOFF_SECONDS", default=600)
+)
+# Either one locks: the address (spraying many accounts) and the username (many addresses).
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+# The cool-off runs from the failure that locked; refused attempts while locked don't extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "registry.throttle.sign_in_locked"
+AXES_CLIENT_IP_CALLABLE = "registry.throttle.client_ip"
+# No row per successful sign-in (it would grow without end); failures are kept and logged.
+AXES_DISABLE_ACCESS_LOG = True
+# Log lines name the address and username (passwords are always masked by axes); no banner
+# on every start of a command.
+AXES_SENSITIVE_PARAMETERS: list[str] = []
+AXES_VERBOSE = False
+# GitLab's failed-authentication ban: 10 refused tokens in 60 s lock for an hour.
+REGISTRY_TOKEN_FAILURE_LIMIT = env.int("REGISTRY_TOKEN_FAILURE_LIMIT", default=10)
+REGISTRY_TOKEN_FAILURE_WINDOW_SECONDS = env.int(
+    "REGISTRY_TOKEN_FAILURE_WINDOW_SECONDS", default=60
+)
+REGISTRY_TOKEN_BAN_SECONDS = env.int("REGISTRY_TOKEN_BAN_SECONDS", default=3600)
+# --- end of throttling ---------------------------------------------------------------------------

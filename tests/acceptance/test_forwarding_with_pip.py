@@ -88,3 +88,21 @@ def test_a_private_name_is_never_taken_from_upstream(
     assert published.returncode == 0, published.stdout + published.stderr
     assert result.returncode != 0
     assert upstream.requests == []
+
+
+def test_an_invalid_name_never_reaches_the_upstream(live_server, upstream, project, credentials):
+    import requests
+
+    auth = requests.auth.HTTPBasicAuth(*credentials)
+    base = f"{live_server.url}/api/v4/projects/{project.pk}/packages/pypi/simple"
+
+    # The attacker's URL: `%3F` decodes to `?`, which used to be pasted into the upstream URL.
+    refused = requests.get(f"{base}/a%3Fx=1/", auth=auth, timeout=30)
+    control = requests.get(f"{base}/never-published-here/", auth=auth, timeout=30)
+
+    assert refused.status_code == 404
+    assert refused.json() == {"message": "404 Package Not Found"}
+    assert refused.history == []
+    # The stand-in was asked for the valid name only (the redirect was followed there).
+    assert control.history[0].status_code == 302
+    assert upstream.requests == ["/simple/never-published-here/"]

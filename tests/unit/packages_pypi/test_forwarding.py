@@ -108,3 +108,126 @@ def test_the_index_and_downloads_are_never_forwarded(tree):
 
     assert index.status_code == 200
     assert download.status_code == 404
+
+
+# The oracle (issue 9): a caller who cannot read every project of the top-level group must get
+# the same answer for a private name and for an unknown one.
+
+
+@pytest.fixture
+def tree_with_a_private_package(tree, settings):
+    settings.REGISTRY_PYPI_UPSTREAM_URL = "http://upstream.test/simple"
+    root, sub, project = tree
+    hidden_group = make_group("private", parent=root, visibility=Visibility.PRIVATE)
+    hidden = make_project("secret", namespace=hidden_group, visibility=Visibility.PRIVATE)
+    admin = make_user("root", is_admin=True)
+    Registry().upload(hidden.pk, wheel("internal-lib"), ("root", make_pat(admin)),
+                      name="internal-lib")
+    return root, sub, project, hidden
+
+
+def _answer(response):
+    return response.status_code, response.content, dict(response.headers)
+
+
+@pytest.mark.parametrize("scope", ["root", "sub", "project"])
+@pytest.mark.parametrize("caller", ["anonymous", "outsider", "member of the public project"])
+def test_a_private_name_and_an_unknown_one_look_the_same_to_who_cannot_read_the_tree(
+    tree_with_a_private_package, scope, caller
+):
+    root, sub, project, _ = tree_with_a_private_package
+    path = {"root": group_scope(root), "sub": group_scope(sub),
+            "project": project_scope(project)}[scope]
+    auth = None
+    if caller != "anonymous":
+        user = make_user()
+        if caller.startswith("member"):
+            add_member(project, user, AccessLevel.MAINTAINER)
+        auth = (user.username, make_pat(user))
+
+    private = Registry().simple(path, "internal-lib", auth=auth)
+    unknown = Registry().simple(path, "never-published-anywhere", auth=auth)
+
+    assert private.status_code == 404
+    assert _answer(private) == _answer(unknown)
+
+
+@pytest.mark.parametrize("caller", ["admin", "member of the top-level group"])
+def test_who_reads_every_project_is_forwarded_for_an_unknown_name_only(
+    tree_with_a_private_package, caller
+):
+    root, sub, _, _ = tree_with_a_private_package
+    if caller == "admin":
+        user = make_user(is_admin=True)
+    else:
+        user = make_user()
+        add_member(root, user, AccessLevel.GUEST)
+    auth = (user.username, make_pat(user))
+
+    unknown = Registry().simple(group_scope(sub), "Never_Published", auth=auth)
+    private = Registry().simple(group_scope(root), "internal-lib", auth=auth)
+
+    assert unknown.status_code == 302
+    assert unknown["Location"] == "http://upstream.test/simple/never-published/"
+    assert private.status_code == 200  # they can see it: no miss at all
+
+
+def test_projects_without_packages_do_not_stop_forwarding(tree, settings):
+    settings.REGISTRY_PYPI_UPSTREAM_URL = "http://upstream.test/simple"
+    root, _, _ = tree
+    make_project("empty", namespace=make_group("hidden", parent=root,
+                 visibility=Visibility.PRIVATE), visibility=Visibility.PRIVATE)
+
+    response = Registry().simple(group_scope(root), "requests")
+
+    # They hide no name, so nothing can leak: anonymous callers still get GitLab's redirect.
+    assert response.status_code == 302
+
+
+# Authentication, scope, the forwarding cascade and the two guards: 8 or so a request.
+QUERIES_FOR_THREE_MISSES = 25
+
+
+def test_a_miss_costs_the_same_queries_however_large_the_tree(
+    tree_with_a_private_package, django_assert_max_num_queries
+):
+
+    root, sub, _, _ = tree_with_a_private_package
+    admin = make_user(is_admin=True)
+    auth = (admin.username, make_pat(admin))
+    user = make_user()
+    add_member(root, user, AccessLevel.GUEST)
+    member_auth = (user.username, make_pat(user))
+
+    def misses():
+        for who in (None, auth, member_auth):
+            Registry().simple(group_scope(sub), "never-published", auth=who)
+
+    misses()  # once first, so that the measured runs see the tokens already touched
+    with django_assert_max_num_queries(QUERIES_FOR_THREE_MISSES):
+        misses()
+    for index in range(30):
+        group = make_group(f"more{index}", parent=root, visibility=Visibility.PRIVATE)
+        hidden = make_project("p", namespace=group, visibility=Visibility.PRIVATE)
+        Registry().upload(hidden.pk, wheel(f"lib{index}"), auth, name=f"lib{index}")
+    with django_assert_max_num_queries(QUERIES_FOR_THREE_MISSES):
+        misses()
+
+
+# Only valid PEP 508 names are forwarded (issue 9): anything else is a plain 404.
+
+
+@pytest.mark.parametrize(
+    "name", ["a%3Fx=1", "a%23frag", "-leading", "trailing.", "sp%20ace", "%C3%A9t%C3%A9",
+             "a%3Bb", "..", "K%E2%84%AA"],
+)
+def test_an_invalid_name_is_never_forwarded(tree, settings, client, name):
+    settings.REGISTRY_PYPI_UPSTREAM_URL = "http://upstream.test/simple"
+    _, sub, project = tree
+
+    for path in (group_scope(sub), project_scope(project)):
+        response = client.get(f"/api/v4/{path}/simple/{name}/")
+
+        assert response.status_code == 404, (path, name)
+        assert response.json() == {"message": "404 Package Not Found"}
+        assert "Location" not in response
