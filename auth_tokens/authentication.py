@@ -24,7 +24,7 @@ from rest_framework.authentication import BaseAuthentication
 
 from auth_tokens import services, tokens
 from auth_tokens.models import PersonalAccessToken
-from projects.exceptions import Forbidden, RegistryError
+from registry.http.exceptions import Forbidden, RegistryError
 from projects.principals import Principal
 from registry.throttle import token_refused
 

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from packages_pypi import index_cache
+from packages_pypi.protocol import index_cache
 from packages_pypi.models import Package, PackageFile
 
 

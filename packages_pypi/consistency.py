@@ -26,7 +26,7 @@ from django.utils import timezone
 from storages.backends.s3 import S3Storage
 
 from packages_pypi.models import PackageFile
-from packages_pypi.storage import BLOB_PREFIX, blob_delete
+from packages_pypi.blobs import BLOB_PREFIX, blob_delete
 from packages_pypi.upload_temp import UPLOAD_TEMP_PREFIX, upload_temp_dir
 
 logger = logging.getLogger(__name__)

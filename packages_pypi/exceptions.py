@@ -1,6 +1,6 @@
 """PyPI protocol errors, with the status and text twine, pip and uv understand."""
 
-from projects.exceptions import BadRequest, RegistryError
+from registry.http.exceptions import BadRequest, RegistryError
 
 
 class InvalidUpload(BadRequest):

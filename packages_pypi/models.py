@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from packages_pypi.storage import blob_key
+from packages_pypi.blobs import blob_key
 from projects.models import Project
 
 

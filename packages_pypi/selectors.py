@@ -1,12 +1,28 @@
-"""Read-side queries for the simple index: plain values, a constant number of queries."""
+"""Read-side queries for the simple index: plain values, a constant number of queries.
+
+Merged from:
+List queries of the Packages API (doc/api/packages.md): filters, order and visibility.
+Read queries for the package pages of the web UI (the protocol has its own selectors).
+"""
 
 import datetime
 from dataclasses import dataclass
-
 from django.db.models import Exists, Min, OuterRef, Q, QuerySet
-
 from packages_pypi.models import Package, PackageFile
 from projects.models import Group, Project
+from dataclasses import dataclass
+from django.db.models import F, QuerySet
+from packages_pypi.models import Package, PackageFile
+from projects.models import Project
+import dataclasses
+import datetime
+from collections.abc import Iterable
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from packaging.version import InvalidVersion, Version
+from packages_pypi.models import Package, PackageFile
+from packages_pypi.names import normalize_name
+from projects.models import Project
+
 
 INSTALLABLE = (Package.Status.DEFAULT, Package.Status.HIDDEN)
 
@@ -148,3 +164,196 @@ def name_exists_in_tree(group: Group, normalized_name: str) -> bool:
         )
         .exists()
     )
+
+
+# Every type GitLab knows; only pypi exists here, the others list as empty.
+PACKAGE_TYPES = (
+    "maven", "npm", "conan", "nuget", "pypi", "composer", "generic", "golang", "debian",
+    "rubygems", "helm", "terraform_module", "rpm", "ml_model",
+)
+STATUSES = {label: value for value, label in Package.Status.choices}
+STATUSES["deprecated"] = None  # GitLab's status we never set: lists as empty
+# GitLab lists default, deprecated and error packages unless a status is asked for.
+LISTED_BY_DEFAULT = (Package.Status.DEFAULT, Package.Status.ERROR)
+ORDERS = {
+    "created_at": ("created_at",),
+    "name": ("normalized_name",),
+    "version": ("canonical_version",),
+    "type": ("created_at",),
+    "project_path": ("project__full_path",),
+}
+
+
+@dataclass(frozen=True)
+class PackageFilters:
+    """The query parameters of a package list, already validated."""
+
+    package_type: str | None = None
+    package_name: str | None = None
+    package_version: str | None = None
+    status: str | None = None
+    order_by: str = "created_at"
+    sort: str = "asc"
+
+
+def _filtered(packages: QuerySet[Package], filters: PackageFilters) -> QuerySet[Package]:
+    if filters.package_type not in (None, "pypi"):
+        return packages.none()
+    if filters.package_name:
+        packages = packages.filter(name__icontains=filters.package_name)
+    if filters.package_version:
+        packages = packages.filter(version=filters.package_version)
+    if filters.status:
+        status = STATUSES[filters.status]
+        packages = packages.none() if status is None else packages.filter(status=status)
+    else:
+        packages = packages.filter(status__in=LISTED_BY_DEFAULT)
+    order = [
+        F(field).desc() if filters.sort == "desc" else F(field).asc()
+        for field in ORDERS[filters.order_by]
+    ]
+    return packages.order_by(*order, "-id" if filters.sort == "desc" else "id")
+
+
+def project_packages_list(*, project: Project, filters: PackageFilters) -> QuerySet[Package]:
+    """The packages of one project, filtered and ordered as GitLab does."""
+    return _filtered(Package.objects.filter(project=project), filters)
+
+
+def group_packages_list(
+    *, projects: QuerySet[Project], filters: PackageFilters
+) -> QuerySet[Package]:
+    """The packages of the given (readable) projects, with their projects for the paths."""
+    packages = Package.objects.filter(project__in=projects).select_related("project")
+    return _filtered(packages, filters)
+
+
+def package_get(*, project: Project, package_id: str) -> Package | None:
+    """A listed package of `project` (GitLab shows only default and deprecated ones)."""
+    return Package.objects.filter(
+        project=project, pk=int(package_id), status=Package.Status.DEFAULT
+    ).first()
+
+
+def package_versions(package: Package) -> QuerySet[Package]:
+    """The other versions of the same name in the same project, for the single GET."""
+    return (
+        Package.objects.filter(
+            project_id=package.project_id,
+            normalized_name=package.normalized_name,
+            status=Package.Status.DEFAULT,
+        )
+        .exclude(pk=package.pk)
+        .order_by("-created_at", "-id")
+    )
+
+
+def package_files_list(*, package: Package) -> QuerySet[PackageFile]:
+    """The live files of a package, oldest first."""
+    return PackageFile.objects.filter(package=package, status=PackageFile.Status.DEFAULT).order_by(
+        "id"
+    )
+
+
+INSTALLABLE = (Package.Status.DEFAULT, Package.Status.HIDDEN)
+LIVE_FILE = Q(files__status=PackageFile.Status.DEFAULT)
+SORTS = {
+    "created_desc": "Last uploaded",
+    "created_asc": "First uploaded",
+    "name_asc": "Name, A to Z",
+    "name_desc": "Name, Z to A",
+}
+DEFAULT_SORT = "created_desc"
+
+
+@dataclasses.dataclass(frozen=True)
+class PackageRow:
+    """One package name in a project: its latest version and how many versions it has."""
+
+    latest: Package
+    version_count: int
+
+    @property
+    def project(self) -> Project:
+        return self.latest.project
+
+
+def version_key(package: Package) -> tuple[int, Version | str]:
+    """Sort key by PEP 440; a version that does not parse sorts below all that do."""
+    try:
+        return (1, Version(package.version))
+    except InvalidVersion:
+        return (0, package.version)
+
+
+def _with_file_stats(packages: QuerySet[Package]) -> QuerySet[Package]:
+    last_file = PackageFile.objects.filter(
+        package=OuterRef("pk"), status=PackageFile.Status.DEFAULT
+    ).order_by("-created_at", "-pk")
+    return packages.annotate(
+        file_count=Count("files", filter=LIVE_FILE),
+        total_size=Sum("files__size", filter=LIVE_FILE),
+        last_upload_at=Max("files__created_at", filter=LIVE_FILE),
+        last_uploader=Subquery(last_file.values("uploaded_by__username")[:1]),
+        last_deploy_token=Subquery(last_file.values("deploy_token__name")[:1]),
+    )
+
+
+def package_rows(
+    projects: Iterable[Project] | QuerySet[Project], *, search: str = "", sort: str = DEFAULT_SORT
+) -> list[PackageRow]:
+    """Every package name in `projects` with its latest version, searched and sorted.
+
+    One query: versions are grouped here because PEP 440 order is not SQL order.
+    """
+    packages = Package.objects.filter(project__in=projects, status__in=INSTALLABLE)
+    if search:
+        packages = packages.filter(
+            Q(name__icontains=search) | Q(normalized_name__icontains=normalize_name(search))
+        )
+    packages = _with_file_stats(packages.select_related("project", "project__namespace"))
+    by_name: dict[tuple[int, str], list[Package]] = {}
+    for package in packages:
+        by_name.setdefault((package.project_id, package.normalized_name), []).append(package)
+    rows = [
+        PackageRow(latest=max(versions, key=version_key), version_count=len(versions))
+        for versions in by_name.values()
+    ]
+    return _sorted(rows, sort)
+
+
+def _sorted(rows: list[PackageRow], sort: str) -> list[PackageRow]:
+    if sort.startswith("name"):
+        rows.sort(key=lambda row: (row.latest.normalized_name, row.project.full_path))
+    else:
+        epoch = datetime.datetime.min.replace(tzinfo=datetime.UTC)
+        rows.sort(key=lambda row: row.latest.last_upload_at or row.latest.created_at or epoch)
+    if sort.endswith("desc"):
+        rows.reverse()
+    return rows
+
+
+def package_with_stats_get(project: Project, package_id: int) -> Package | None:
+    """An installable package version of `project`, with file statistics, or None."""
+    packages = Package.objects.filter(project=project, pk=package_id, status__in=INSTALLABLE)
+    return _with_file_stats(packages.select_related("creator")).first()
+
+
+def package_files(package: Package) -> list[PackageFile]:
+    """The package's downloadable files, newest first."""
+    files = package.files.filter(status=PackageFile.Status.DEFAULT)
+    return list(files.select_related("uploaded_by", "deploy_token").order_by("-created_at", "pk"))
+
+
+def package_file_get(package: Package, file_id: int) -> PackageFile | None:
+    return package.files.filter(pk=file_id, status=PackageFile.Status.DEFAULT).first()
+
+
+def package_versions_sorted(package: Package) -> list[Package]:
+    """Every installable version with the package's name in its project, newest first."""
+    versions = Package.objects.filter(
+        project_id=package.project_id,
+        normalized_name=package.normalized_name,
+        status__in=INSTALLABLE,
+    )
+    return sorted(_with_file_stats(versions), key=version_key, reverse=True)

@@ -1,92 +1,196 @@
-"""Read-side queries for groups and projects."""
+"""List queries behind the REST API: what a caller may see, filtered as GitLab filters.
 
-import datetime
-import re
-from typing import Any
+Merged from:
+Read queries for the web UI: which groups and projects a viewer may see (READ_GROUP/PROJECT).
 
-from django.db import connection
-from django.db.models import Model, QuerySet
+These are `access.can()` turned into one query each, for list pages; a single object still goes
+through `access_project` / `access_group`.
+"""
 
+from django.db.models import Q, QuerySet
+from projects.access import visible_groups, visible_projects
+from projects.models import Group, GroupMember, Project, ProjectMember, User
+from projects.principals import Principal
+from projects.roles import AccessLevel, Visibility
+from projects.lookups import groups_in_tree, projects_in_tree
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 from projects.models import Group, GroupMember, Project, ProjectMember
-
-# GitLab's ResourceLookup: an all-digit reference is always an id, anything else a full path.
-_NUMERIC_ID = re.compile(r"-?\d+")
-_MAX_ID = 2**63 - 1
+from projects.principals import Principal
+from projects.roles import AccessLevel, Visibility
 
 
-def _clean_ref(ref: str | int) -> str:
-    return str(ref).strip("/")
+def users_list(*, username: str | None = None, search: str | None = None) -> QuerySet[User]:
+    """Users by exact username or by a search over username, email and name."""
+    users = User.objects.order_by("id")
+    if username:
+        users = users.filter(username__iexact=username)
+    if search:
+        users = users.filter(
+            Q(username__icontains=search) | Q(email__icontains=search) | Q(name__icontains=search)
+        )
+    return users
 
 
-def project_get_by_ref(ref: str | int) -> Project | None:
-    """The project whose id or full path (`group/sub/project`, any case) is `ref`, or None.
-
-    Its namespace is not loaded: the access policy works from `full_path` alone.
-    """
-    ref = _clean_ref(ref)
-    if _NUMERIC_ID.fullmatch(ref):
-        return first_by(Project, "id = %s", int(ref))
-    if "/" not in ref:
-        return None  # a project always lives in a group
-    return first_by(Project, "LOWER(full_path) = LOWER(%s)", ref)
-
-
-def group_get_by_ref(ref: str | int) -> Group | None:
-    """The group whose id or full path is `ref`, or None."""
-    ref = _clean_ref(ref)
-    if _NUMERIC_ID.fullmatch(ref):
-        return first_by(Group, "id = %s", int(ref))
-    return first_by(Group, "LOWER(full_path) = LOWER(%s)", ref)
-
-
-def first_by(model: type[Model], condition: str, value: object) -> Any:
-    """One row by a fixed condition, written by hand because it runs on every request.
-
-    The ORM spends about five times longer building such a query than the database spends
-    answering it (measured: 300 µs against 60 µs). `condition` must be a literal with one
-    `%s`; the value always travels as a parameter.
-    """
-    if isinstance(value, int) and not -_MAX_ID <= value <= _MAX_ID:
-        return None
-    sql = f"SELECT * FROM {model._meta.db_table} WHERE {condition} LIMIT 1"  # noqa: S608
-    return next(iter(model.objects.raw(sql, [value])), None)
-
-
-def groups_in_tree(group: Group) -> QuerySet[Group]:
-    """The group and all its descendants."""
-    return Group.objects.filter(full_path=group.full_path) | Group.objects.filter(
-        full_path__startswith=f"{group.full_path}/"
+def _owned_group_paths(principal: Principal, min_level: int) -> list[str]:
+    return list(
+        GroupMember.objects.filter(
+            user=principal.user, access_level__gte=min_level
+        ).values_list("group__full_path", flat=True)
     )
 
 
-def projects_in_tree(group: Group) -> QuerySet[Project]:
-    """Every project in the group and, recursively, in its subgroups.
+def groups_list(
+    *,
+    principal: Principal,
+    search: str | None = None,
+    top_level_only: bool = False,
+    min_access_level: int | None = None,
+) -> QuerySet[Group]:
+    """Groups the caller sees, by name or path search, optionally top-level or by role."""
+    groups = visible_groups(principal).order_by("full_path", "id")
+    if search:
+        groups = groups.filter(Q(name__icontains=search) | Q(path__icontains=search))
+    if top_level_only:
+        groups = groups.filter(parent__isnull=True)
+    if min_access_level is not None:
+        paths = _owned_group_paths(principal, min_access_level) if principal.user else []
+        tree = Q(pk__in=[])
+        for path in paths:
+            tree |= Q(full_path=path) | Q(full_path__startswith=f"{path}/")
+        groups = groups.filter(tree)
+    return groups
 
-    A project's full path starts with its namespace's, so one prefix test on the projects
-    table finds them all, without joining the groups.
-    """
-    return Project.objects.filter(full_path__startswith=f"{group.full_path}/")
+
+def subgroups_list(*, principal: Principal, group: Group, recursive: bool) -> QuerySet[Group]:
+    """The direct children (or all descendants) of `group` the caller sees."""
+    groups = visible_groups(principal).order_by("full_path", "id")
+    if recursive:
+        return groups.filter(pk__in=groups_in_tree(group).values("pk")).exclude(pk=group.pk)
+    return groups.filter(parent=group)
 
 
-def member_level(
-    *, user_id: int, group_paths: list[str], project_id: int | None, today: datetime.date
-) -> int | None:
-    """The highest unexpired role of a user in any of `group_paths` or in the project.
+def projects_list(
+    *,
+    principal: Principal,
+    group: Group | None = None,
+    include_subgroups: bool = False,
+    search: str | None = None,
+    visibility: int | None = None,
+    membership: bool = False,
+    min_access_level: int | None = None,
+) -> QuerySet[Project]:
+    """Projects the caller sees, everywhere or in one group (and, if asked, its subgroups)."""
+    projects = visible_projects(principal).select_related("namespace").order_by("-id")
+    if group is not None:
+        if include_subgroups:
+            projects = projects.filter(pk__in=projects_in_tree(group).values("pk"))
+        else:
+            projects = projects.filter(namespace=group)
+    if search:
+        projects = projects.filter(Q(name__icontains=search) | Q(path__icontains=search))
+    if visibility is not None:
+        projects = projects.filter(visibility=visibility)
+    if membership or min_access_level is not None:
+        projects = projects.filter(_membership(principal, min_access_level or AccessLevel.GUEST))
+    return projects
 
-    One hand-written query: every authenticated request asks it, and the ORM's two
-    aggregates cost 0.6 ms where this costs 0.1 ms.
-    """
-    placeholders = ", ".join(["%s"] * len(group_paths))
-    unexpired = "(m.expires_at IS NULL OR m.expires_at >= %s)"
-    sql = (
-        f"SELECT MAX(level) FROM ("  # noqa: S608 - table names from the models, values as params
-        f"SELECT m.access_level AS level FROM {GroupMember._meta.db_table} m "
-        f"JOIN {Group._meta.db_table} g ON g.id = m.group_id "
-        f"WHERE m.user_id = %s AND g.full_path IN ({placeholders}) AND {unexpired} "
-        f"UNION ALL SELECT m.access_level FROM {ProjectMember._meta.db_table} m "
-        f"WHERE m.user_id = %s AND m.project_id = %s AND {unexpired}) levels"
+
+def _membership(principal: Principal, min_level: int) -> Q:
+    if principal.user is None:
+        return Q(pk__in=[])
+    member = Q(
+        pk__in=ProjectMember.objects.filter(
+            user=principal.user, access_level__gte=min_level
+        ).values("project_id")
     )
-    day = today.isoformat()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [user_id, *group_paths, day, user_id, project_id or 0, day])
-        return cursor.fetchone()[0]
+    for path in _owned_group_paths(principal, min_level):
+        member |= Q(namespace__full_path=path) | Q(namespace__full_path__startswith=f"{path}/")
+    return member
+
+
+def parse_visibility(name: str | None) -> int | None:
+    """A `visibility` filter value as its level, or None when absent."""
+    return Visibility.from_name(name) if name else None
+
+
+def _shown_levels(principal: Principal) -> list[int]:
+    if principal.user is None:
+        return [Visibility.PUBLIC]
+    return [Visibility.PUBLIC, Visibility.INTERNAL]
+
+
+def _memberships(principal: Principal) -> tuple[list[str], list[str]]:
+    """Full paths of the groups and of the projects the user is an unexpired member of."""
+    unexpired = Q(expires_at__isnull=True) | Q(expires_at__gte=timezone.localdate())
+    member = Q(unexpired, user=principal.user, access_level__gte=AccessLevel.GUEST)
+    groups = list(GroupMember.objects.filter(member).values_list("group__full_path", flat=True))
+    projects = list(
+        ProjectMember.objects.filter(member).values_list("project__full_path", flat=True)
+    )
+    return groups, projects
+
+
+def _under(field: str, paths: list[str]) -> Q:
+    """`field` is one of `paths` or lies below one of them."""
+    condition = Q(**{f"{field}__in": paths})
+    for path in paths:
+        condition |= Q(**{f"{field}__startswith": f"{path}/"})
+    return condition
+
+
+def _ancestors(paths: list[str]) -> set[str]:
+    parents = set()
+    for path in paths:
+        parts = path.split("/")
+        parents.update("/".join(parts[:i]) for i in range(1, len(parts)))
+    return parents
+
+
+def projects_visible(principal: Principal, *, search: str = "") -> QuerySet[Project]:
+    """Projects the viewer may read, with a count of their installable packages."""
+    projects = Project.objects.select_related("namespace").annotate(
+        package_count=Count(
+            "pypi_packages__normalized_name",
+            distinct=True,
+            filter=Q(pypi_packages__status__in=(0, 1)),
+        )
+    )
+    if search:
+        projects = projects.filter(Q(name__icontains=search) | Q(full_path__icontains=search))
+    if principal.user is not None and principal.user.is_blocked:
+        return projects.none()
+    if not principal.is_admin:
+        allowed = Q(visibility__in=_shown_levels(principal))
+        if principal.user is not None:
+            groups, member_projects = _memberships(principal)
+            allowed |= Q(full_path__in=member_projects) | _under("namespace__full_path", groups)
+        projects = projects.filter(allowed)
+    return projects.order_by("full_path")
+
+
+def groups_visible(principal: Principal, *, search: str = "") -> QuerySet[Group]:
+    """Groups the viewer may read: shown by visibility, joined, or above something joined."""
+    groups = Group.objects.all()
+    if search:
+        groups = groups.filter(Q(name__icontains=search) | Q(full_path__icontains=search))
+    if principal.user is not None and principal.user.is_blocked:
+        return groups.none()
+    if not principal.is_admin:
+        allowed = Q(visibility__in=_shown_levels(principal))
+        if principal.user is not None:
+            member_groups, member_projects = _memberships(principal)
+            above = _ancestors(member_groups + member_projects)
+            allowed |= _under("full_path", member_groups) | Q(full_path__in=above)
+        groups = groups.filter(allowed)
+    return groups.order_by("full_path")
+
+
+def subgroups_visible(principal: Principal, group: Group) -> QuerySet[Group]:
+    """The direct subgroups of `group` the viewer may read."""
+    return groups_visible(principal).filter(parent=group)
+
+
+def group_projects_visible(principal: Principal, group: Group) -> QuerySet[Project]:
+    """The projects directly in `group` the viewer may read."""
+    return projects_visible(principal).filter(namespace=group)

@@ -23,7 +23,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from projects.exceptions import RegistryError
+from registry.http.exceptions import RegistryError
 
 logger = logging.getLogger("registry.throttle")
 _PREFIX = "throttle:v1:"

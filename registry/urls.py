@@ -15,10 +15,10 @@ urlpatterns = [
     # Order matters under api/v4 (gitlab-api-v4.md §3): the PyPI protocol routes first, then
     # the Packages API and token routes, and last the module ending in the `projects/<ref>`
     # and `groups/<ref>` catch-alls.
-    path("api/v4/", include("packages_pypi.urls")),
-    path("api/v4/", include("packages_pypi.api_urls")),
-    path("api/v4/", include("auth_tokens.api_urls")),
-    path("api/v4/", include("projects.api_urls")),
+    path("api/v4/", include("packages_pypi.protocol.urls")),
+    path("api/v4/", include("packages_pypi.api.urls")),
+    path("api/v4/", include("auth_tokens.api.urls")),
+    path("api/v4/", include("projects.api.urls")),
     # Last: the web UI ends in the catch-all `/<group>/<project>` paths.
-    path("", include("projects.urls")),
+    path("", include("registry.web_urls")),
 ]

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from auth_tokens.services import ci_job_start
 from projects.models import User
-from projects.selectors import project_get_by_ref
+from projects.lookups import project_get_by_ref
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from auth_tokens.services import personal_access_token_issue
-from projects.exceptions import RegistryError
+from registry.http.exceptions import RegistryError
 from projects.models import User
 
 

@@ -17,7 +17,7 @@ from auth_tokens.authentication import (
 )
 from auth_tokens.models import CiJob, PersonalAccessToken
 from auth_tokens.services import ci_job_finish, token_revoke
-from projects.exceptions import Forbidden
+from registry.http.exceptions import Forbidden
 from projects.principals import PrincipalKind
 from tests.conftest import basic_auth
 from tests.factories import (

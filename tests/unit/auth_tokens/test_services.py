@@ -17,7 +17,7 @@ from auth_tokens.services import (
     personal_access_token_rotate,
     token_revoke,
 )
-from projects.exceptions import BadRequest
+from registry.http.exceptions import BadRequest
 from tests.factories import make_group, make_job_token, make_project, make_user
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from auth_tokens.authentication import (
     enforce_csrf,
     session_principal,
 )
-from projects.exceptions import Forbidden
+from registry.http.exceptions import Forbidden
 from projects.principals import PrincipalKind
 from tests.conftest import basic_auth
 from tests.factories import make_job_token, make_pat, make_project, make_user

@@ -12,7 +12,7 @@ import zipfile
 
 import pytest
 
-from packages_pypi.distributions import (
+from packages_pypi.metadata import (
     MAX_TAR_EXTENSION_SIZE,
     MAX_ZIP_MEMBERS,
     InvalidDistribution,

@@ -9,8 +9,8 @@ import zipfile
 
 import pytest
 
-from packages_pypi import distributions
-from packages_pypi.distributions import (
+from packages_pypi import metadata
+from packages_pypi.metadata import (
     MAX_METADATA_SIZE,
     CoreMetadata,
     InvalidDistribution,
@@ -287,7 +287,7 @@ def test_sdist_pkg_info_under_a_dot_slash_prefix_is_found():
 
 
 def test_sdist_with_too_many_members_is_rejected(monkeypatch):
-    monkeypatch.setattr(distributions, "MAX_SDIST_MEMBERS", 2)
+    monkeypatch.setattr(metadata, "MAX_SDIST_MEMBERS", 2)
     filename, data = build_sdist("pkg", "1.0")
 
     with pytest.raises(InvalidDistribution, match="more than 2 files"):
@@ -295,7 +295,7 @@ def test_sdist_with_too_many_members_is_rejected(monkeypatch):
 
 
 def test_sdist_expanding_beyond_the_scan_limit_is_rejected(monkeypatch):
-    monkeypatch.setattr(distributions, "MAX_SDIST_SCAN_SIZE", 64 * 1024)
+    monkeypatch.setattr(metadata, "MAX_SDIST_SCAN_SIZE", 64 * 1024)
     filename, data = build_sdist("pkg", "1.0", payload_size=128 * 1024)
 
     with pytest.raises(InvalidDistribution, match="expands to more than"):

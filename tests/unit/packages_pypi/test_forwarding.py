@@ -2,7 +2,7 @@
 
 import pytest
 
-from packages_pypi.forwarding import forwarding_enabled
+from packages_pypi.protocol.forwarding import forwarding_enabled
 from projects.models import ApplicationSettings
 from projects.roles import AccessLevel, Visibility
 from tests.factories import add_member, make_group, make_pat, make_project, make_user

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from packages_pypi.deletion import package_file_destroy
+from packages_pypi.services import package_file_destroy
 from packages_pypi.models import PackageFile
 from projects.roles import AccessLevel, FeatureAccess, Visibility
 from tests.factories import add_member, make_group, make_pat, make_project, make_user

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from packages_pypi.readme import description_html
+from packages_pypi.web.readme import description_html
 
 
 @pytest.mark.parametrize(("text", "content_type", "expected"), [

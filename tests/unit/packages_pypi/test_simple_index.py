@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from packages_pypi.models import Package, PackageFile
-from packages_pypi.simple import MIME_HTML, MIME_JSON, MIME_TEXT_HTML, negotiate
+from packages_pypi.protocol.simple import MIME_HTML, MIME_JSON, MIME_TEXT_HTML, negotiate
 from projects.roles import AccessLevel, Visibility
 from tests.factories import add_member, make_group, make_pat, make_project, make_user
 from tests.pypi_driver import PIP_ACCEPT, Registry, group_scope, project_scope, sdist, wheel

@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from packages_pypi.models import Package, PackageFile
-from packages_pypi.views import reason_phrase
+from packages_pypi.protocol.views import reason_phrase
 from projects.roles import AccessLevel, Visibility
 from tests.builders import rewrite_zip
 from tests.conftest import basic_auth

@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from projects.access import member_change_allowed
-from projects.exceptions import Forbidden
+from registry.http.exceptions import Forbidden
 from projects.models import GroupMember
 from projects.principals import Principal
 from projects.roles import AccessLevel

@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from auth_tokens import services
 from auth_tokens.models import CiJob, DeployToken, PersonalAccessToken, default_expiry
 from projects.access import Ability, access_group, access_project, job_user_allowed
-from projects.api_support import (
+from registry.http.api import (
     GitLabDateTimeField,
     admin_principal,
     many,
@@ -26,7 +26,7 @@ from projects.api_support import (
     user_principal,
     validated,
 )
-from projects.exceptions import Forbidden, NotFound
+from registry.http.exceptions import Forbidden, NotFound
 from projects.models import Group, Project, User
 from projects.principals import Principal
 

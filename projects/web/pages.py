@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 
 from auth_tokens.authentication import session_principal
 from projects.access import Ability, can
-from projects.exceptions import RegistryError
+from registry.http.exceptions import RegistryError
 from projects.models import Group
 from projects.principals import Principal
 

@@ -6,17 +6,17 @@ Every pattern ends in `$` so that the PyPI protocol routes (`.../packages/pypi/.
 
 from django.urls import re_path
 
-from packages_pypi import api
+from packages_pypi.api import views
 
 P = r"^projects/(?P<ref>.+)/packages"
 
 urlpatterns = [
     re_path(
         rf"{P}/(?P<package_id>\d+)/package_files/(?P<file_id>\d+)$",
-        api.PackageFileDeleteApi.as_view(),
+        views.PackageFileDeleteApi.as_view(),
     ),
-    re_path(rf"{P}/(?P<package_id>\d+)/package_files$", api.PackageFileListApi.as_view()),
-    re_path(rf"{P}/(?P<package_id>\d+)$", api.ProjectPackageDetailApi.as_view()),
-    re_path(rf"{P}$", api.ProjectPackageListApi.as_view()),
-    re_path(r"^groups/(?P<ref>.+)/packages$", api.GroupPackageListApi.as_view()),
+    re_path(rf"{P}/(?P<package_id>\d+)/package_files$", views.PackageFileListApi.as_view()),
+    re_path(rf"{P}/(?P<package_id>\d+)$", views.ProjectPackageDetailApi.as_view()),
+    re_path(rf"{P}$", views.ProjectPackageListApi.as_view()),
+    re_path(r"^groups/(?P<ref>.+)/packages$", views.GroupPackageListApi.as_view()),
 ]

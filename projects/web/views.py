@@ -4,14 +4,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from packages_pypi import browse as package_browse
-from packages_pypi.install import group_install_snippet, index_urls, publish_snippets
-from projects import browse
+from packages_pypi import selectors as package_browse
+from packages_pypi.web.install import group_install_snippet, index_urls, publish_snippets
+from projects import selectors
 from projects.access import Ability, access_group, access_project, can
-from projects.exceptions import NotFound
+from registry.http.exceptions import NotFound
 from projects.models import Group, Project
 from projects.principals import Principal
-from projects.ui import group_may_manage_deploy_tokens, paginate, search_term, ui_page
+from projects.web.pages import group_may_manage_deploy_tokens, paginate, search_term, ui_page
 
 RECENT_PACKAGES = 5
 
@@ -23,8 +23,8 @@ def dashboard(request: HttpRequest, principal: Principal) -> HttpResponse:
     search = search_term(request)
     return render(request, "dashboard.html", {
         "search": search,
-        "groups": browse.groups_visible(principal, search=search)[:50],
-        "projects": paginate(request, browse.projects_visible(principal, search=search)),
+        "groups": selectors.groups_visible(principal, search=search)[:50],
+        "projects": paginate(request, selectors.projects_visible(principal, search=search)),
     })
 
 
@@ -43,8 +43,8 @@ def namespace_show(request: HttpRequest, principal: Principal, full_path: str) -
 def _group_show(request: HttpRequest, principal: Principal, group: Group) -> HttpResponse:
     return render(request, "groups/show.html", {
         "group": group,
-        "subgroups": browse.subgroups_visible(principal, group),
-        "projects": browse.group_projects_visible(principal, group),
+        "subgroups": selectors.subgroups_visible(principal, group),
+        "projects": selectors.group_projects_visible(principal, group),
         "can_manage_tokens": group_may_manage_deploy_tokens(principal, group),
         "group_install": group_install_snippet(base_url=base_url(request), group=group),
     })

@@ -6,7 +6,7 @@ ends in a fixed suffix (gitlab-api-v4.md §3). A trailing slash is tolerated, as
 
 from django.urls import re_path
 
-from packages_pypi import views
+from packages_pypi.protocol import views
 
 _FILE = r"files/(?P<sha256>[0-9A-Fa-f]{64})/(?P<filename>[^/]+)"
 

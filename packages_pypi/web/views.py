@@ -5,16 +5,16 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from packages_pypi import browse
-from packages_pypi.deletion import package_destroy, package_file_destroy
-from packages_pypi.install import install_snippets, publish_snippets
+from packages_pypi import selectors
+from packages_pypi.services import package_destroy, package_file_destroy
+from packages_pypi.web.install import install_snippets, publish_snippets
 from packages_pypi.models import Package
-from packages_pypi.readme import description_html
+from packages_pypi.web.readme import description_html
 from projects.access import Ability, access_group, access_project, can, readable_projects
 from projects.models import Project
 from projects.principals import Principal
-from projects.ui import paginate, search_term, ui_page
-from projects.views import base_url
+from projects.web.pages import paginate, search_term, ui_page
+from projects.web.views import base_url
 
 
 def _project_context(principal: Principal, project: Project) -> dict[str, object]:
@@ -24,10 +24,10 @@ def _project_context(principal: Principal, project: Project) -> dict[str, object
 
 def _list_context(request: HttpRequest, projects: object) -> dict[str, object]:
     search = search_term(request)
-    sort = request.GET.get("sort", browse.DEFAULT_SORT)
-    sort = sort if sort in browse.SORTS else browse.DEFAULT_SORT
-    rows = browse.package_rows(projects, search=search, sort=sort)  # type: ignore[arg-type]
-    return {"search": search, "sort": sort, "sorts": browse.SORTS,
+    sort = request.GET.get("sort", selectors.DEFAULT_SORT)
+    sort = sort if sort in selectors.SORTS else selectors.DEFAULT_SORT
+    rows = selectors.package_rows(projects, search=search, sort=sort)  # type: ignore[arg-type]
+    return {"search": search, "sort": sort, "sorts": selectors.SORTS,
             "page": paginate(request, rows)}
 
 
@@ -57,7 +57,7 @@ def group_packages(request: HttpRequest, principal: Principal, full_path: str) -
 def _package(principal: Principal, full_path: str, package_id: int, ability: Ability,
              ) -> tuple[Project, Package]:
     project = access_project(principal, full_path, ability)
-    package = browse.package_get(project, package_id)
+    package = selectors.package_with_stats_get(project, package_id)
     if package is None:
         raise Http404
     return project, package
@@ -73,8 +73,8 @@ def package_show(
     return render(request, "packages/show.html", {
         **_project_context(principal, project),
         "package": package,
-        "files": browse.package_files(package),
-        "versions": browse.package_versions(package),
+        "files": selectors.package_files(package),
+        "versions": selectors.package_versions_sorted(package),
         "description": description_html(package.description, package.description_content_type),
         "keywords": [k for k in package.keywords.replace(",", " ").split() if k],
         "install": install_snippets(base_url=base_url(request), project=project, package=package),
@@ -97,7 +97,7 @@ def package_delete(
     return render(request, "packages/confirm_delete.html", {
         **_project_context(principal, project),
         "package": package,
-        "files": browse.package_files(package),
+        "files": selectors.package_files(package),
     })
 
 
@@ -108,7 +108,7 @@ def package_file_delete(
 ) -> HttpResponse:
     """Ask, then delete one file; the version goes too when it was the last (maintainers)."""
     project, package = _package(principal, full_path, package_id, Ability.DESTROY_PACKAGE)
-    package_file = browse.package_file_get(package, file_id)
+    package_file = selectors.package_file_get(package, file_id)
     if package_file is None:
         raise Http404
     if request.method == "POST":

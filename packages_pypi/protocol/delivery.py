@@ -2,18 +2,20 @@
 
 `storage.serve_file` asks `redirect_or_none` first and streams the file itself only when it
 answers None.
+
+Merged from:
+The Content-Disposition of a downloaded distribution, the same from every delivery path.
 """
 
 from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import quote
-
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, Storage
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from storages.backends.s3 import S3Storage
+from urllib.parse import quote
 
-from packages_pypi.disposition import attachment
 
 if TYPE_CHECKING:
     from packages_pypi.models import PackageFile
@@ -76,3 +78,8 @@ def _public_storage(endpoint: str, bucket: str, access_key: str, secret_key: str
         **{**options, "endpoint_url": endpoint, "bucket_name": bucket,
            "access_key": access_key, "secret_key": secret_key}
     )
+
+
+def attachment(filename: str) -> str:
+    """`attachment` with the plain name and its RFC 6266 UTF-8 form, as GitLab sends it."""
+    return f"attachment; filename=\"{filename}\"; filename*=UTF-8''{quote(filename)}"

@@ -7,10 +7,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from projects import api_selectors, services
+from projects import services
+from projects import selectors
 from projects.access import Ability, access_group, access_project
-from projects.api_serializers import GroupOutput, ProjectOutput, UserOutput, VisibilityField
-from projects.api_support import (
+from projects.api.serializers import GroupOutput, ProjectOutput, UserOutput, VisibilityField
+from registry.http.api import (
     accepted,
     admin_principal,
     many,
@@ -20,7 +21,7 @@ from projects.api_support import (
     user_principal,
     validated,
 )
-from projects.exceptions import NotFound
+from registry.http.exceptions import NotFound
 from projects.models import User
 from projects.principals import Principal
 from projects.roles import Visibility
@@ -65,7 +66,7 @@ class UserListCreateApi(APIView):
 
     def get(self, request: Request) -> Response:
         principal = signed_in_principal(request)
-        users = api_selectors.users_list(
+        users = selectors.users_list(
             username=request.query_params.get("username"),
             search=request.query_params.get("search"),
         )
@@ -121,7 +122,7 @@ class GroupListCreateApi(APIView):
 
     def get(self, request: Request) -> Response:
         principal = user_principal(request)
-        groups = api_selectors.groups_list(
+        groups = selectors.groups_list(
             principal=principal,
             search=request.query_params.get("search"),
             top_level_only=bool(query_bool(request, "top_level_only", False)),
@@ -179,7 +180,7 @@ class GroupSubgroupListApi(APIView):
     def get(self, request: Request, ref: str) -> Response:
         principal = user_principal(request)
         group = access_group(principal, ref, Ability.READ_GROUP)
-        groups = api_selectors.subgroups_list(
+        groups = selectors.subgroups_list(
             principal=principal, group=group, recursive=self.recursive
         )
         context = _context(request, principal)
@@ -198,7 +199,7 @@ class GroupProjectListApi(APIView):
     def get(self, request: Request, ref: str) -> Response:
         principal = user_principal(request)
         group = access_group(principal, ref, Ability.READ_GROUP)
-        projects = api_selectors.projects_list(
+        projects = selectors.projects_list(
             principal=principal, group=group,
             include_subgroups=bool(query_bool(request, "include_subgroups", False)),
             search=request.query_params.get("search"),
@@ -226,10 +227,10 @@ class ProjectListCreateApi(APIView):
 
     def get(self, request: Request) -> Response:
         principal = user_principal(request)
-        projects = api_selectors.projects_list(
+        projects = selectors.projects_list(
             principal=principal,
             search=request.query_params.get("search"),
-            visibility=api_selectors.parse_visibility(request.query_params.get("visibility")),
+            visibility=selectors.parse_visibility(request.query_params.get("visibility")),
             membership=bool(query_bool(request, "membership", False)),
             min_access_level=_int_param(request, "min_access_level")
             or (50 if query_bool(request, "owned") else None),

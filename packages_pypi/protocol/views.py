@@ -12,13 +12,15 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from auth_tokens.authentication import authenticate_request
-from packages_pypi import index_cache, selectors, simple
-from packages_pypi.forwarding import upstream_url_for
+from packages_pypi import selectors
+from packages_pypi.protocol import index_cache
+from packages_pypi.protocol import simple
+from packages_pypi.protocol.forwarding import upstream_url_for
 from packages_pypi.models import Package
 from packages_pypi.names import normalize_name
 from packages_pypi.services import package_file_add
-from packages_pypi.storage import serve_file
-from packages_pypi.upload import receive_upload
+from packages_pypi.blobs import serve_file
+from packages_pypi.protocol.upload import receive_upload
 from projects.access import (
     Ability,
     access_group,
@@ -26,8 +28,8 @@ from projects.access import (
     readable_projects,
     readable_projects_filter,
 )
-from projects.api_errors import API_HEADERS, error_response
-from projects.exceptions import NotFound, RegistryError
+from registry.http.errors import API_HEADERS, error_response
+from registry.http.exceptions import NotFound, RegistryError
 from projects.models import Group, Project
 from projects.principals import Principal
 

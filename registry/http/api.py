@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from auth_tokens.authentication import principal_of
-from projects.exceptions import BadRequest, Forbidden, Unauthorized
+from registry.http.exceptions import BadRequest, Forbidden, Unauthorized
 from projects.principals import Principal, PrincipalKind
 
 DEFAULT_PER_PAGE = 20

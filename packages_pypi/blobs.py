@@ -15,8 +15,8 @@ from django.core.files import File
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
-from packages_pypi.delivery import redirect_or_none
-from packages_pypi.disposition import attachment
+from packages_pypi.protocol.delivery import redirect_or_none
+from packages_pypi.protocol.delivery import attachment
 from packages_pypi.exceptions import StorageUnavailable
 
 if TYPE_CHECKING:

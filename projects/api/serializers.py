@@ -4,7 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from projects.api_support import GitLabDateTimeField
+from registry.http.api import GitLabDateTimeField
 from projects.models import Group, Project, User
 from projects.roles import Visibility
 

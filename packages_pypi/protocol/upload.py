@@ -12,7 +12,7 @@ from django.http import HttpRequest, QueryDict
 from django.http.multipartparser import MultiPartParserError
 
 from packages_pypi.exceptions import FileTooLarge, InvalidUpload, LengthRequired, MissingParameter
-from packages_pypi.upload_handler import CONTENT_FIELD, HashedUpload, install_upload_parsing
+from packages_pypi.protocol.upload_handler import CONTENT_FIELD, HashedUpload, install_upload_parsing
 
 _HEX = {"sha256_digest": 64, "md5_digest": 32, "blake2_256_digest": 64}
 

@@ -8,18 +8,19 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from auth_tokens.authentication import principal_of
-from packages_pypi import api_selectors, deletion
-from packages_pypi.api_selectors import ORDERS, PACKAGE_TYPES, STATUSES, PackageFilters
+from packages_pypi import selectors
+from packages_pypi import services
+from packages_pypi.selectors import ORDERS, PACKAGE_TYPES, STATUSES, PackageFilters
 from packages_pypi.models import Package, PackageFile
 from projects.access import Ability, access_group, access_project, can, readable_projects
-from projects.api_support import (
+from registry.http.api import (
     GitLabDateTimeField,
     many,
     paginated,
     query_bool,
     query_choice,
 )
-from projects.exceptions import NotFound
+from registry.http.exceptions import NotFound
 from projects.models import Project
 
 
@@ -107,7 +108,7 @@ def _context(request: Request, project: Project) -> dict[str, Any]:
 
 def _package(request: Request, ref: str, package_id: str, ability: Ability) -> Package:
     project = access_project(principal_of(request), ref, ability)
-    package = api_selectors.package_get(project=project, package_id=package_id)
+    package = selectors.package_get(project=project, package_id=package_id)
     if package is None:
         raise NotFound("Package")
     package.project = project
@@ -119,7 +120,7 @@ class ProjectPackageListApi(APIView):
 
     def get(self, request: Request, ref: str) -> Response:
         project = access_project(principal_of(request), ref, Ability.READ_PACKAGE)
-        packages = api_selectors.project_packages_list(project=project, filters=_filters(request))
+        packages = selectors.project_packages_list(project=project, filters=_filters(request))
         context = _context(request, project)
         return paginated(request, packages, many(PackageOutput, context))
 
@@ -131,7 +132,7 @@ class ProjectPackageDetailApi(APIView):
         package = _package(request, ref, package_id, Ability.READ_PACKAGE)
         context = _context(request, package.project)
         data = PackageOutput(package, context=context).data
-        versions = api_selectors.package_versions(package)
+        versions = selectors.package_versions(package)
         data["versions"] = [
             {"id": v.pk, "version": v.version, "created_at": data_time(v), "pipelines": []}
             for v in versions
@@ -140,7 +141,7 @@ class ProjectPackageDetailApi(APIView):
 
     def delete(self, request: Request, ref: str, package_id: str) -> Response:
         package = _package(request, ref, package_id, Ability.DESTROY_PACKAGE)
-        deletion.package_destroy(package=package)
+        services.package_destroy(package=package)
         return Response(status=204)
 
 
@@ -153,7 +154,7 @@ class PackageFileListApi(APIView):
 
     def get(self, request: Request, ref: str, package_id: str) -> Response:
         package = _package(request, ref, package_id, Ability.READ_PACKAGE)
-        files = api_selectors.package_files_list(package=package)
+        files = selectors.package_files_list(package=package)
         return paginated(request, files, many(PackageFileOutput))
 
 
@@ -162,10 +163,10 @@ class PackageFileDeleteApi(APIView):
 
     def delete(self, request: Request, ref: str, package_id: str, file_id: str) -> Response:
         package = _package(request, ref, package_id, Ability.DESTROY_PACKAGE)
-        package_file = api_selectors.package_files_list(package=package).filter(pk=file_id).first()
+        package_file = selectors.package_files_list(package=package).filter(pk=file_id).first()
         if package_file is None:
             raise NotFound("Package File")
-        deletion.package_file_destroy(package_file=package_file)
+        services.package_file_destroy(package_file=package_file)
         return Response(status=204)
 
 
@@ -178,7 +179,7 @@ class GroupPackageListApi(APIView):
         projects = readable_projects(principal, group)
         if query_bool(request, "exclude_subgroups", False):
             projects = projects.filter(namespace=group)
-        packages = api_selectors.group_packages_list(
+        packages = selectors.group_packages_list(
             projects=projects, filters=_filters(request, group=True)
         )
         context = {"request": request}

@@ -7,8 +7,8 @@ from rest_framework.views import APIView
 
 from projects import services
 from projects.access import Ability, access_group, access_member_change, access_project
-from projects.api_serializers import MemberOutput
-from projects.api_support import (
+from projects.api.serializers import MemberOutput
+from registry.http.api import (
     ParameterError,
     admin_principal,
     many,
@@ -16,7 +16,7 @@ from projects.api_support import (
     user_principal,
     validated,
 )
-from projects.exceptions import NotFound
+from registry.http.exceptions import NotFound
 from projects.models import ApplicationSettings, Group, GroupMember, Project, ProjectMember, User
 from projects.principals import Principal
 from projects.roles import AccessLevel

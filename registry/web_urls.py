@@ -4,9 +4,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 from django.views.generic import RedirectView
 
-from auth_tokens import views as token_views
-from packages_pypi import ui_views as package_views
-from projects import views
+from auth_tokens.web import views as token_views
+from packages_pypi.web import views as package_views
+from projects.web import views
 
 _SEGMENT = r"[A-Za-z0-9_][A-Za-z0-9_.\-]*"
 # First segments that belong to the application, never to a group (services.RESERVED_PATHS).

@@ -5,7 +5,7 @@ from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from projects.exceptions import RegistryError
+from registry.http.exceptions import RegistryError
 
 # lib/api/api.rb sets these on every API answer.
 API_HEADERS = {"X-Frame-Options": "SAMEORIGIN", "X-Content-Type-Options": "nosniff"}
