@@ -16,7 +16,6 @@ import binascii
 import copy
 from typing import NoReturn
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.datastructures import MultiValueDict
@@ -24,8 +23,8 @@ from rest_framework.authentication import BaseAuthentication
 
 from auth_tokens import services, tokens
 from auth_tokens.models import PersonalAccessToken
+from projects.principals import Principal, refuse_blocked, session_principal
 from registry.http.exceptions import Forbidden, RegistryError
-from projects.principals import Principal
 from registry.throttle import token_refused
 
 CI_JOB_USERNAME = "gitlab-ci-token"
@@ -87,12 +86,6 @@ def bearer_token(request: HttpRequest) -> str | None:
 
 def _header(request: HttpRequest, name: str) -> str | None:
     return request.META.get(f"HTTP_{name.upper().replace('-', '_')}") or None
-
-
-def _check_user(principal: Principal) -> Principal:
-    if principal.user is not None and principal.user.is_blocked:
-        raise Forbidden("Your account has been blocked.")
-    return principal
 
 
 class DeployTokenAuthentication(BaseAuthentication):
@@ -163,7 +156,7 @@ class PersonalAccessTokenAuthentication(BaseAuthentication):
             token_refused(request, secret=secret, user_id=token.user_id)
         _check_token(token, request.method)
         services.token_touch(token)
-        principal = _check_user(Principal.for_user(token.user, personal_access_token=token))
+        principal = refuse_blocked(Principal.for_user(token.user, personal_access_token=token))
         return token.user, principal
 
     def authenticate_header(self, request: HttpRequest) -> str:
@@ -201,7 +194,7 @@ class JobTokenAuthentication(BaseAuthentication):
         job = services.ci_job_find(secret)
         if job is None:
             _refuse(request, secret)
-        return job.user, _check_user(Principal.for_job(job))
+        return job.user, refuse_blocked(Principal.for_job(job))
 
     def authenticate_header(self, request: HttpRequest) -> str:
         return _bearer_challenge()
@@ -228,21 +221,6 @@ def authenticate_request(request: HttpRequest) -> Principal:
     if not principal.is_anonymous and request.method not in SAFE_METHODS:
         enforce_csrf(request)
     return principal
-
-
-def session_principal(request: HttpRequest) -> Principal:
-    """The signed-in session user, else nobody; credentials in headers are not looked at.
-
-    Raises Forbidden for a blocked user.
-    """
-    # Only a request with a session cookie touches the session: reading it adds
-    # `Vary: Cookie`, which would keep shared caches from storing public index pages.
-    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
-        return Principal.anonymous()
-    session_user = getattr(request, "user", None)
-    if session_user is not None and session_user.is_authenticated:
-        return _check_user(Principal.for_user(session_user))
-    return Principal.anonymous()
 
 
 class _CsrfCheck(CsrfViewMiddleware):
@@ -276,9 +254,3 @@ class SessionCookieAuthentication(BaseAuthentication):
         if django_request.method not in SAFE_METHODS:
             enforce_csrf(django_request)
         return principal.user, principal
-
-
-def principal_of(request: HttpRequest) -> Principal:
-    """The Principal a DRF request was authenticated as (anonymous when none)."""
-    auth = getattr(request, "auth", None)
-    return auth if isinstance(auth, Principal) else Principal.anonymous()

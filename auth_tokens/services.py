@@ -17,10 +17,10 @@ from auth_tokens.models import (
     PersonalAccessToken,
 )
 from projects.access import scopes_grantable
-from registry.http.exceptions import BadRequest, Forbidden
+from projects.lookups import first_by
 from projects.models import Group, Project, User
 from projects.principals import Principal
-from projects.lookups import first_by
+from registry.http.exceptions import BadRequest, Forbidden
 
 # Writing last_used_at on every request would turn each read into a write.
 LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)

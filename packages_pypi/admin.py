@@ -2,8 +2,8 @@
 
 from django.contrib import admin
 
-from packages_pypi.protocol import index_cache
 from packages_pypi.models import Package, PackageFile
+from packages_pypi.services import packages_serial_bump
 
 
 class PackageFileInline(admin.TabularInline):
@@ -30,7 +30,7 @@ class PackageAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj: Package, form, change: bool) -> None:  # noqa: ANN001
         super().save_model(request, obj, form, change)
-        index_cache.bump([obj.project_id])  # a status change shows or hides it in the index
+        packages_serial_bump([obj.project_id])  # a status change shows or hides it in the index
 
 
 @admin.register(PackageFile)

@@ -6,3 +6,9 @@ from django.apps import AppConfig
 class PackagesPypiConfig(AppConfig):
     name = "packages_pypi"
     verbose_name = "PyPI packages"
+
+    def ready(self) -> None:
+        from packages_pypi.services import project_files_remove_on_commit
+        from projects.cleanup import on_projects_delete
+
+        on_projects_delete(project_files_remove_on_commit)

@@ -6,26 +6,19 @@ Downloads stream in chunks with Range, HEAD and ETag support; nothing reads a wh
 import contextlib
 import logging
 import os
-import re
 import uuid
-from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING
 
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, default_storage
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
-from packages_pypi.protocol.delivery import redirect_or_none
-from packages_pypi.protocol.delivery import attachment
 from packages_pypi.exceptions import StorageUnavailable
 
 if TYPE_CHECKING:
-    from packages_pypi.models import PackageFile
+    pass
 
 logger = logging.getLogger(__name__)
 
-CHUNK_SIZE = 256 * 1024
-_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 BLOB_PREFIX = "pypi/"
 _BLOB_KEY_SLASHES = 3  # pypi/<project>/<uuid>/<filename>
 
@@ -62,64 +55,3 @@ def blob_delete(key: str) -> None:
     if isinstance(default_storage, FileSystemStorage) and key.count("/") == _BLOB_KEY_SLASHES:
         with contextlib.suppress(OSError):  # not empty (never expected), or already gone
             os.rmdir(os.path.dirname(default_storage.path(key)))
-
-
-def serve_file(request: HttpRequest, package_file: "PackageFile") -> HttpResponse:
-    """Answer a download: 200 with the whole file, 206 for a Range, 304 for a matching ETag."""
-    if (delegated := redirect_or_none(request, package_file)) is not None:
-        return delegated
-    etag = f'"{package_file.sha256}"'
-    if etag in request.headers.get("If-None-Match", ""):
-        response = HttpResponse(status=304)
-        response["ETag"] = etag
-        return response
-    size = package_file.size
-    byte_range = _parse_range(request.headers.get("Range", ""), size)
-    if byte_range == "unsatisfiable":
-        response = HttpResponse(status=416)
-        response["Content-Range"] = f"bytes */{size}"
-        return response
-    start, end = byte_range or (0, size - 1)
-    head = request.method == "HEAD"
-    body = iter(()) if head or size == 0 else _stream(package_file.file.name, start, end)
-    response = StreamingHttpResponse(body, status=206 if byte_range else 200)
-    response["Content-Type"] = "application/octet-stream"
-    response["Content-Length"] = str(end - start + 1 if size else 0)
-    if byte_range:
-        response["Content-Range"] = f"bytes {start}-{end}/{size}"
-    response["Accept-Ranges"] = "bytes"
-    response["ETag"] = etag
-    response["Content-Disposition"] = attachment(package_file.file_name)
-    response["Content-Transfer-Encoding"] = "binary"
-    return response
-
-
-def _parse_range(header: str, size: int) -> tuple[int, int] | str | None:
-    """One `bytes=a-b` range (RFC 9110); several ranges or garbage get the whole file."""
-    match = _RANGE.fullmatch(header.strip())
-    if not match or size == 0 or match.groups() == ("", ""):
-        return None
-    first, last = match.groups()
-    if first == "":
-        start, end = max(size - int(last), 0), size - 1
-    else:
-        start, end = int(first), min(int(last), size - 1) if last else size - 1
-    if start >= size or start > end:
-        return "unsatisfiable"
-    return start, end
-
-
-def _stream(key: str, start: int, end: int) -> Iterator[bytes]:
-    handle: IO[bytes] = default_storage.open(key, "rb")
-    try:
-        if start:
-            handle.seek(start)
-        remaining = end - start + 1
-        while remaining > 0:
-            chunk = handle.read(min(CHUNK_SIZE, remaining))
-            if not chunk:
-                break
-            remaining -= len(chunk)
-            yield chunk
-    finally:
-        handle.close()

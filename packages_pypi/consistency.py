@@ -25,8 +25,8 @@ from django.db.models.functions import Collate
 from django.utils import timezone
 from storages.backends.s3 import S3Storage
 
-from packages_pypi.models import PackageFile
 from packages_pypi.blobs import BLOB_PREFIX, blob_delete
+from packages_pypi.models import PackageFile
 from packages_pypi.upload_temp import UPLOAD_TEMP_PREFIX, upload_temp_dir
 
 logger = logging.getLogger(__name__)

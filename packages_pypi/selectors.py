@@ -1,28 +1,20 @@
-"""Read-side queries for the simple index: plain values, a constant number of queries.
+"""Read-side queries for every surface: the simple index, the Packages API and the package pages.
 
-Merged from:
-List queries of the Packages API (doc/api/packages.md): filters, order and visibility.
-Read queries for the package pages of the web UI (the protocol has its own selectors).
+Plain values where the hot path needs them, a constant number of queries however large a
+project or group grows.
 """
 
-import datetime
-from dataclasses import dataclass
-from django.db.models import Exists, Min, OuterRef, Q, QuerySet
-from packages_pypi.models import Package, PackageFile
-from projects.models import Group, Project
-from dataclasses import dataclass
-from django.db.models import F, QuerySet
-from packages_pypi.models import Package, PackageFile
-from projects.models import Project
 import dataclasses
 import datetime
 from collections.abc import Iterable
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from packaging.version import InvalidVersion, Version
+
 from packages_pypi.models import Package, PackageFile
 from packages_pypi.names import normalize_name
-from projects.models import Project
-
+from projects.models import Group, Project
 
 INSTALLABLE = (Package.Status.DEFAULT, Package.Status.HIDDEN)
 

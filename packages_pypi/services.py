@@ -1,21 +1,23 @@
-"""Write-side PyPI operations: adding an uploaded distribution to a project.
-
-Merged from:
-Deleting packages and package files: rows in a transaction, blobs once it has committed.
+"""Write-side PyPI operations: adding an uploaded distribution, deleting packages and files.
 
 A blob is removed only after the rows that point at it are gone for good, so a rolled-back
 delete never leaves a row without its blob; the other order (a blob without a row) can only
-happen if removing the blob itself fails, which is logged and harmless to clients.
+happen if removing the blob itself fails, which is logged, harmless to clients, and found by
+`registry_check`.
 """
 
 import hashlib
 import hmac
+import logging
+from collections.abc import Iterable
+
 from django.db import IntegrityError, transaction
-from django.db.models import Model
+from django.db.models import F, Model, QuerySet
 from packaging.utils import canonicalize_version
-from packages_pypi.protocol import index_cache
-from packages_pypi.metadata import CoreMetadata, InvalidDistribution, read_core_metadata
+
+from packages_pypi.blobs import blob_delete, blob_save
 from packages_pypi.exceptions import FileAlreadyExists, InvalidUpload
+from packages_pypi.metadata import CoreMetadata, InvalidDistribution, read_core_metadata
 from packages_pypi.models import Package, PackageFile
 from packages_pypi.names import (
     DistributionFilename,
@@ -26,17 +28,9 @@ from packages_pypi.names import (
     normalize_name,
     parse_distribution_filename,
 )
-from packages_pypi.blobs import blob_delete, blob_save
-from packages_pypi.protocol.upload import ReceivedFile, UploadForm
+from packages_pypi.received import ReceivedFile, UploadForm
 from projects.models import Project
 from projects.principals import Principal
-import logging
-from collections.abc import Iterable
-from django.db import transaction
-from django.db.models import QuerySet
-from packages_pypi.protocol import index_cache
-from packages_pypi.models import Package, PackageFile
-from packages_pypi.blobs import blob_delete
 
 
 def package_file_add(
@@ -136,6 +130,8 @@ def _live_files(project: Project):  # noqa: ANN202 - a queryset
 
 
 @transaction.atomic
+
+
 def _record(
     project: Project,
     principal: Principal,
@@ -146,7 +142,7 @@ def _record(
     key: str,
 ) -> PackageFile:
     package = _package_upsert(project, principal, form, metadata)
-    index_cache.bump([project.pk])
+    packages_serial_bump([project.pk])
     try:
         with transaction.atomic():
             return PackageFile.objects.create(
@@ -241,21 +237,37 @@ def blobs_remove_on_commit(files: QuerySet[PackageFile] | Iterable[PackageFile])
 
 
 @transaction.atomic
+
+
 def package_destroy(*, package: Package) -> None:
     """Delete a package with all its files; the blobs go once the delete has committed."""
     blobs_remove_on_commit(PackageFile.objects.filter(package=package))
-    index_cache.bump([package.project_id])
+    packages_serial_bump([package.project_id])
     package.delete()
 
 
 @transaction.atomic
+
+
 def package_file_destroy(*, package_file: PackageFile) -> None:
     """Delete one file; a package whose last file goes is deleted too (GitLab does the same)."""
     # Lock the package so that two concurrent deletes of its last two files both see the
     # package emptied and neither leaves an empty package behind.
     package = Package.objects.select_for_update().get(pk=package_file.package_id)
     blobs_remove_on_commit([package_file])
-    index_cache.bump([package.project_id])
+    packages_serial_bump([package.project_id])
     package_file.delete()
     if not PackageFile.objects.filter(package=package).exists():
         package.delete()
+
+
+def packages_serial_bump(project_ids: Iterable[int]) -> None:
+    """Mark the projects' packages as changed; call inside the write's transaction."""
+    Project.objects.filter(pk__in=list(project_ids)).update(
+        packages_serial=F("packages_serial") + 1
+    )
+
+
+def project_files_remove_on_commit(projects: QuerySet[Project]) -> None:
+    """Remove the blobs of every file of `projects` once their deletion has committed."""
+    blobs_remove_on_commit(PackageFile.objects.filter(project__in=projects))

@@ -12,11 +12,11 @@ from collections.abc import Iterable
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from registry.http.exceptions import Forbidden, NotFound, Unauthorized
+from projects.lookups import group_get_by_ref, member_level, project_get_by_ref
 from projects.models import Group, GroupMember, Project, ProjectMember, User, path_prefixes
 from projects.principals import Principal, PrincipalKind
 from projects.roles import AccessLevel, FeatureAccess, Visibility
-from projects.lookups import group_get_by_ref, member_level, project_get_by_ref
+from registry.http.exceptions import Forbidden, NotFound, Unauthorized
 
 READ_PACKAGE_REGISTRY = "read_package_registry"
 WRITE_PACKAGE_REGISTRY = "write_package_registry"

@@ -6,6 +6,11 @@ import enum
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.conf import settings
+from django.http import HttpRequest
+
+from registry.http.exceptions import Forbidden
+
 if TYPE_CHECKING:
     from auth_tokens.models import CiJob, DeployToken, PersonalAccessToken
     from projects.models import User
@@ -19,6 +24,8 @@ class PrincipalKind(enum.StrEnum):
 
 
 @dataclass(frozen=True, eq=False)
+
+
 class Principal:
     """The caller of one request; the access policy answers for every kind alike.
 
@@ -66,3 +73,30 @@ class Principal:
     @classmethod
     def for_job(cls, job: CiJob) -> Principal:
         return cls(kind=PrincipalKind.JOB, user=job.user, job=job)
+
+
+def principal_of(request: HttpRequest) -> Principal:
+    """The Principal a DRF request was authenticated as (anonymous when none)."""
+    auth = getattr(request, "auth", None)
+    return auth if isinstance(auth, Principal) else Principal.anonymous()
+
+
+def refuse_blocked(principal: Principal) -> Principal:
+    if principal.user is not None and principal.user.is_blocked:
+        raise Forbidden("Your account has been blocked.")
+    return principal
+
+
+def session_principal(request: HttpRequest) -> Principal:
+    """The signed-in session user, else nobody; credentials in headers are not looked at.
+
+    Raises Forbidden for a blocked user.
+    """
+    # Only a request with a session cookie touches the session: reading it adds
+    # `Vary: Cookie`, which would keep shared caches from storing public index pages.
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return Principal.anonymous()
+    session_user = getattr(request, "user", None)
+    if session_user is not None and session_user.is_authenticated:
+        return refuse_blocked(Principal.for_user(session_user))
+    return Principal.anonymous()

@@ -1,21 +1,15 @@
-"""List queries behind the REST API: what a caller may see, filtered as GitLab filters.
+"""Lists of users, groups and projects for the REST API and the web pages, as GitLab filters them.
 
-Merged from:
-Read queries for the web UI: which groups and projects a viewer may see (READ_GROUP/PROJECT).
-
-These are `access.can()` turned into one query each, for list pages; a single object still goes
+What a caller may see comes from the access policy's query forms; a single object still goes
 through `access_project` / `access_group`.
 """
 
-from django.db.models import Q, QuerySet
-from projects.access import visible_groups, visible_projects
-from projects.models import Group, GroupMember, Project, ProjectMember, User
-from projects.principals import Principal
-from projects.roles import AccessLevel, Visibility
-from projects.lookups import groups_in_tree, projects_in_tree
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
-from projects.models import Group, GroupMember, Project, ProjectMember
+
+from projects.access import visible_groups, visible_projects
+from projects.lookups import groups_in_tree, projects_in_tree
+from projects.models import Group, GroupMember, Project, ProjectMember, User
 from projects.principals import Principal
 from projects.roles import AccessLevel, Visibility
 

@@ -8,7 +8,8 @@ from django.db.models import Q, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
-from registry.http.exceptions import BadRequest, Conflict, Forbidden
+from projects.cleanup import projects_deleting
+from projects.lookups import projects_in_tree
 from projects.models import (
     ApplicationSettings,
     Group,
@@ -19,7 +20,7 @@ from projects.models import (
     path_prefixes,
 )
 from projects.roles import AccessLevel, Visibility
-from projects.lookups import projects_in_tree
+from registry.http.exceptions import BadRequest, Conflict, Forbidden
 
 _PATH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
 # Segments our routes use after an id: a group or project with such a path would make
@@ -207,10 +208,7 @@ def group_update(*, group: Group, **fields: object) -> Group:
 @transaction.atomic
 def group_delete(*, group: Group) -> None:
     """Delete a group with its subgroups, projects, packages and tokens (blobs after commit)."""
-    from packages_pypi.services import blobs_remove_on_commit
-    from packages_pypi.models import PackageFile
-
-    blobs_remove_on_commit(PackageFile.objects.filter(project__in=projects_in_tree(group)))
+    projects_deleting(projects_in_tree(group))
     group.delete()
 
 
@@ -237,10 +235,7 @@ def project_update(*, project: Project, **fields: object) -> Project:
 @transaction.atomic
 def project_delete(*, project: Project) -> None:
     """Delete a project with its packages and deploy tokens (blobs after commit)."""
-    from packages_pypi.services import blobs_remove_on_commit
-    from packages_pypi.models import PackageFile
-
-    blobs_remove_on_commit(PackageFile.objects.filter(project=project))
+    projects_deleting(Project.objects.filter(pk=project.pk))
     project.delete()
 
 

@@ -1,12 +1,26 @@
-"""Top-level routes: the GitLab-shaped API, the admin, health checks and the pages."""
+"""Every route of the site: the GitLab-shaped API, the admin, health checks and the pages."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.contrib.auth import views as auth_views
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 
+from auth_tokens.web import views as token_views
+from packages_pypi.web import namespaces as namespace_views
+from packages_pypi.web import views as package_views
+from projects.web import views as project_views
 from registry import views
 
 # A database that cannot be reached answers 503 with Retry-After, not 500.
 handler500 = "registry.views.server_error"
+
+
+_SEGMENT = r"[A-Za-z0-9_][A-Za-z0-9_.\-]*"
+# First segments that belong to the application, never to a group (services.RESERVED_PATHS).
+_RESERVED = r"(?!(?i:api|admin|static|users|groups|media|-)(?:/|$))"
+_PATH = rf"{_SEGMENT}(?:/{_SEGMENT})*"
+FULL_PATH = rf"(?P<full_path>{_RESERVED}{_PATH})"
+GROUP_PATH = rf"(?P<full_path>{_PATH})"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -19,6 +33,36 @@ urlpatterns = [
     path("api/v4/", include("packages_pypi.api.urls")),
     path("api/v4/", include("auth_tokens.api.urls")),
     path("api/v4/", include("projects.api.urls")),
-    # Last: the web UI ends in the catch-all `/<group>/<project>` paths.
-    path("", include("registry.web_urls")),
+    # The web UI: GitLab's page paths, ending in the catch-all `/<group>/<project>`.
+    path("", project_views.dashboard, name="dashboard"),
+    path("users/sign_in", auth_views.LoginView.as_view(
+        template_name="users/sign_in.html", next_page="/", redirect_authenticated_user=True,
+    ), name="sign_in"),
+    path("users/sign_out", auth_views.LogoutView.as_view(next_page="/"), name="sign_out"),
+    path("-/user_settings/personal_access_tokens", token_views.personal_access_tokens,
+         name="personal_access_tokens"),
+    path("-/user_settings/personal_access_tokens/<int:token_id>/revoke",
+         token_views.personal_access_token_revoke, name="personal_access_token_revoke"),
+    # GitLab also names a group `/groups/<path>`; its page lives at `/<path>`.
+    re_path(rf"^groups/{GROUP_PATH}$", RedirectView.as_view(url="/%(full_path)s")),
+    re_path(rf"^groups/{GROUP_PATH}/-/packages$", package_views.group_packages,
+            name="group_packages"),
+    re_path(rf"^groups/{GROUP_PATH}/-/settings/repository$", token_views.deploy_tokens,
+            {"kind": "group"}, name="group_deploy_tokens"),
+    re_path(rf"^groups/{GROUP_PATH}/-/settings/repository/deploy_tokens/(?P<token_id>\d+)/revoke$",
+            token_views.deploy_token_revoke, {"kind": "group"}, name="group_deploy_token_revoke"),
+    re_path(rf"^{FULL_PATH}/-/packages$", package_views.project_packages,
+            name="project_packages"),
+    re_path(rf"^{FULL_PATH}/-/packages/(?P<package_id>\d+)$", package_views.package_show,
+            name="package_show"),
+    re_path(rf"^{FULL_PATH}/-/packages/(?P<package_id>\d+)/delete$",
+            package_views.package_delete, name="package_delete"),
+    re_path(rf"^{FULL_PATH}/-/packages/(?P<package_id>\d+)/files/(?P<file_id>\d+)/delete$",
+            package_views.package_file_delete, name="package_file_delete"),
+    re_path(rf"^{FULL_PATH}/-/settings/repository$", token_views.deploy_tokens,
+            {"kind": "project"}, name="project_deploy_tokens"),
+    re_path(rf"^{FULL_PATH}/-/settings/repository/deploy_tokens/(?P<token_id>\d+)/revoke$",
+            token_views.deploy_token_revoke, {"kind": "project"},
+            name="project_deploy_token_revoke"),
+    re_path(rf"^{FULL_PATH}$", namespace_views.namespace_show, name="namespace_show"),
 ]

@@ -16,19 +16,11 @@ from rest_framework.views import APIView
 from auth_tokens import services
 from auth_tokens.models import CiJob, DeployToken, PersonalAccessToken, default_expiry
 from projects.access import Ability, access_group, access_project, job_user_allowed
-from registry.http.api import (
-    GitLabDateTimeField,
-    admin_principal,
-    many,
-    paginated,
-    query_bool,
-    signed_in_principal,
-    user_principal,
-    validated,
-)
-from registry.http.exceptions import Forbidden, NotFound
+from projects.api.support import admin_principal, signed_in_principal, user_principal
 from projects.models import Group, Project, User
 from projects.principals import Principal
+from registry.http.api import GitLabDateTimeField, many, paginated, query_bool, validated
+from registry.http.exceptions import Forbidden, NotFound
 
 # GitLab: a rotated token lives a week unless the request says otherwise.
 ROTATED_LIFETIME = datetime.timedelta(days=7)

@@ -12,10 +12,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from auth_tokens import selectors, services
 from auth_tokens.web.forms import DeployTokenForm, PersonalAccessTokenForm
 from projects.access import Ability, access_group, access_project
-from registry.http.exceptions import BadRequest, NotFound
 from projects.models import Group, Project
 from projects.principals import Principal
 from projects.web.pages import group_may_manage_deploy_tokens, ui_page
+from registry.http.exceptions import BadRequest, NotFound
 
 NEW_TOKEN_KEY = "new_token"
 PAT_PAGE = "/-/user_settings/personal_access_tokens"

@@ -7,12 +7,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from auth_tokens.authentication import principal_of
-from packages_pypi import selectors
-from packages_pypi import services
-from packages_pypi.selectors import ORDERS, PACKAGE_TYPES, STATUSES, PackageFilters
+from packages_pypi import selectors, services
 from packages_pypi.models import Package, PackageFile
+from packages_pypi.selectors import ORDERS, PACKAGE_TYPES, STATUSES, PackageFilters
 from projects.access import Ability, access_group, access_project, can, readable_projects
+from projects.models import Project
+from projects.principals import principal_of
 from registry.http.api import (
     GitLabDateTimeField,
     many,
@@ -21,7 +21,6 @@ from registry.http.api import (
     query_choice,
 )
 from registry.http.exceptions import NotFound
-from projects.models import Project
 
 
 def _filters(request: Request, *, group: bool = False) -> PackageFilters:

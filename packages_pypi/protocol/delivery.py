@@ -1,20 +1,22 @@
-"""Hand a file download to the object store or to nginx instead of streaming it through Python.
+"""File downloads: stream with Range, HEAD and ETag, or hand the bytes to the object store or nginx.
 
-`storage.serve_file` asks `redirect_or_none` first and streams the file itself only when it
-answers None.
-
-Merged from:
-The Content-Disposition of a downloaded distribution, the same from every delivery path.
+`serve_file` asks `redirect_or_none` first and streams the file itself only when it answers
+None; every path sends the same Content-Disposition.
 """
 
+import re
+from collections.abc import Iterator
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 from urllib.parse import quote
+
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage, Storage
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.core.files.storage import FileSystemStorage, Storage, default_storage
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from storages.backends.s3 import S3Storage
-from urllib.parse import quote
+
+if TYPE_CHECKING:
+    from packages_pypi.models import PackageFile
 
 
 if TYPE_CHECKING:
@@ -72,6 +74,8 @@ def _signing_storage(storage: S3Storage) -> Storage:
 
 
 @lru_cache(maxsize=4)
+
+
 def _public_storage(endpoint: str, bucket: str, access_key: str, secret_key: str) -> S3Storage:
     options = settings.STORAGES["default"]["OPTIONS"]
     return S3Storage(
@@ -83,3 +87,69 @@ def _public_storage(endpoint: str, bucket: str, access_key: str, secret_key: str
 def attachment(filename: str) -> str:
     """`attachment` with the plain name and its RFC 6266 UTF-8 form, as GitLab sends it."""
     return f"attachment; filename=\"{filename}\"; filename*=UTF-8''{quote(filename)}"
+
+
+CHUNK_SIZE = 256 * 1024
+
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+
+
+def serve_file(request: HttpRequest, package_file: "PackageFile") -> HttpResponse:
+    """Answer a download: 200 with the whole file, 206 for a Range, 304 for a matching ETag."""
+    if (delegated := redirect_or_none(request, package_file)) is not None:
+        return delegated
+    etag = f'"{package_file.sha256}"'
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponse(status=304)
+        response["ETag"] = etag
+        return response
+    size = package_file.size
+    byte_range = _parse_range(request.headers.get("Range", ""), size)
+    if byte_range == "unsatisfiable":
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{size}"
+        return response
+    start, end = byte_range or (0, size - 1)
+    head = request.method == "HEAD"
+    body = iter(()) if head or size == 0 else _stream(package_file.file.name, start, end)
+    response = StreamingHttpResponse(body, status=206 if byte_range else 200)
+    response["Content-Type"] = "application/octet-stream"
+    response["Content-Length"] = str(end - start + 1 if size else 0)
+    if byte_range:
+        response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    response["Accept-Ranges"] = "bytes"
+    response["ETag"] = etag
+    response["Content-Disposition"] = attachment(package_file.file_name)
+    response["Content-Transfer-Encoding"] = "binary"
+    return response
+
+
+def _parse_range(header: str, size: int) -> tuple[int, int] | str | None:
+    """One `bytes=a-b` range (RFC 9110); several ranges or garbage get the whole file."""
+    match = _RANGE.fullmatch(header.strip())
+    if not match or size == 0 or match.groups() == ("", ""):
+        return None
+    first, last = match.groups()
+    if first == "":
+        start, end = max(size - int(last), 0), size - 1
+    else:
+        start, end = int(first), min(int(last), size - 1) if last else size - 1
+    if start >= size or start > end:
+        return "unsatisfiable"
+    return start, end
+
+
+def _stream(key: str, start: int, end: int) -> Iterator[bytes]:
+    handle: IO[bytes] = default_storage.open(key, "rb")
+    try:
+        if start:
+            handle.seek(start)
+        remaining = end - start + 1
+        while remaining > 0:
+            chunk = handle.read(min(CHUNK_SIZE, remaining))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+            yield chunk
+    finally:
+        handle.close()

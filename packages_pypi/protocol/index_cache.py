@@ -6,24 +6,15 @@ with any cache backend (local memory per process or a shared Redis). The same ke
 """
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from django.core.cache import cache
-from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 
-from projects.models import Project
 from projects.principals import Principal
 
 CACHE_SECONDS = 24 * 3600  # keys change on writes; expiry only frees memory
 _PREFIX = "pypi-page:v1:"
-
-
-def bump(project_ids: Iterable[int]) -> None:
-    """Mark the projects' packages as changed; call inside the write's transaction."""
-    Project.objects.filter(pk__in=list(project_ids)).update(
-        packages_serial=F("packages_serial") + 1
-    )
 
 
 def page_key(request: HttpRequest, *parts: object) -> str:

@@ -4,30 +4,22 @@ Only this module and the views know the form's field names (`:action`, `content`
 """
 
 import re
-from dataclasses import dataclass
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.http import HttpRequest, QueryDict
 from django.http.multipartparser import MultiPartParserError
 
 from packages_pypi.exceptions import FileTooLarge, InvalidUpload, LengthRequired, MissingParameter
-from packages_pypi.protocol.upload_handler import CONTENT_FIELD, HashedUpload, install_upload_parsing
+from packages_pypi.protocol.upload_handler import (
+    CONTENT_FIELD,
+    HashedUpload,
+    install_upload_parsing,
+)
+from packages_pypi.received import ReceivedFile, UploadForm
 
 _HEX = {"sha256_digest": 64, "md5_digest": 32, "blake2_256_digest": 64}
 
 
-@dataclass(frozen=True)
-class ReceivedFile:
-    """The uploaded file, already on local disk, with the digests computed while receiving."""
-
-    filename: str
-    path: str
-    size: int
-    sha256: str
-    md5: str
-    blake2_256: str
-    upload: TemporaryUploadedFile
 
 
 # Whatever Django raises for a body it cannot (or will not) parse; each becomes a 400.
@@ -36,17 +28,6 @@ _PARSE_ERRORS = (MultiPartParserError, RequestDataTooBig, TooManyFieldsSent, Too
 _PYVERSION = re.compile(r"[!-~]*")
 
 
-@dataclass(frozen=True)
-class UploadForm:
-    """What the client declared; the file's own metadata is what we keep."""
-
-    name: str
-    version: str
-    filetype: str
-    pyversion: str
-    sha256_digest: str
-    md5_digest: str
-    blake2_256_digest: str
 
 
 def receive_upload(request: HttpRequest) -> tuple[UploadForm, ReceivedFile]:

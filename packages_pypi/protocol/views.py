@@ -13,14 +13,13 @@ from django.views.decorators.http import require_POST, require_safe
 
 from auth_tokens.authentication import authenticate_request
 from packages_pypi import selectors
-from packages_pypi.protocol import index_cache
-from packages_pypi.protocol import simple
-from packages_pypi.protocol.forwarding import upstream_url_for
 from packages_pypi.models import Package
 from packages_pypi.names import normalize_name
-from packages_pypi.services import package_file_add
-from packages_pypi.blobs import serve_file
+from packages_pypi.protocol import index_cache, simple
+from packages_pypi.protocol.delivery import serve_file
+from packages_pypi.protocol.forwarding import upstream_url_for
 from packages_pypi.protocol.upload import receive_upload
+from packages_pypi.services import package_file_add
 from projects.access import (
     Ability,
     access_group,
@@ -28,10 +27,10 @@ from projects.access import (
     readable_projects,
     readable_projects_filter,
 )
-from registry.http.errors import API_HEADERS, error_response
-from registry.http.exceptions import NotFound, RegistryError
 from projects.models import Group, Project
 from projects.principals import Principal
+from registry.http.errors import API_HEADERS, error_response
+from registry.http.exceptions import NotFound, RegistryError
 
 METADATA_SUFFIX = ".metadata"
 # Recording every download would turn each pip install into a write; once a minute is enough.

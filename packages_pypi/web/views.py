@@ -6,15 +6,16 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from packages_pypi import selectors
+from packages_pypi.models import Package
 from packages_pypi.services import package_destroy, package_file_destroy
 from packages_pypi.web.install import install_snippets, publish_snippets
-from packages_pypi.models import Package
 from packages_pypi.web.readme import description_html
 from projects.access import Ability, access_group, access_project, can, readable_projects
 from projects.models import Project
 from projects.principals import Principal
-from projects.web.pages import paginate, search_term, ui_page
-from projects.web.views import base_url
+from projects.web.pages import ui_page
+from registry.http.site import base_url
+from registry.http.ui import paginate, search_term
 
 
 def _project_context(principal: Principal, project: Project) -> dict[str, object]:

@@ -8,18 +8,12 @@ from rest_framework.views import APIView
 from projects import services
 from projects.access import Ability, access_group, access_member_change, access_project
 from projects.api.serializers import MemberOutput
-from registry.http.api import (
-    ParameterError,
-    admin_principal,
-    many,
-    paginated,
-    user_principal,
-    validated,
-)
-from registry.http.exceptions import NotFound
+from projects.api.support import admin_principal, user_principal
 from projects.models import ApplicationSettings, Group, GroupMember, Project, ProjectMember, User
 from projects.principals import Principal
 from projects.roles import AccessLevel
+from registry.http.api import ParameterError, many, paginated, validated
+from registry.http.exceptions import NotFound
 
 
 def _subject(principal: Principal, kind: str, ref: str, ability: Ability) -> Project | Group:

@@ -4,14 +4,14 @@ from typing import Any
 
 from rest_framework import serializers
 
-from registry.http.api import GitLabDateTimeField
 from projects.models import Group, Project, User
 from projects.roles import Visibility
+from registry.http.api import GitLabDateTimeField
+from registry.http.site import base_url
 
 
 def _base(serializer: serializers.Serializer) -> str:
-    request = serializer.context["request"]
-    return request.build_absolute_uri("/").rstrip("/")
+    return base_url(serializer.context["request"])
 
 
 class VisibilityField(serializers.ChoiceField):

@@ -9,8 +9,7 @@ this module after every other /api/v4 module for the same reason.
 from django.urls import re_path
 from drf_spectacular.views import SpectacularJSONAPIView
 
-from projects.api import views
-from projects.api import members
+from projects.api import members, views
 
 SUBJECT = r"^(?P<kind>projects|groups)/(?P<ref>.+)"
 

@@ -7,24 +7,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from projects import services
-from projects import selectors
+from projects import selectors, services
 from projects.access import Ability, access_group, access_project
 from projects.api.serializers import GroupOutput, ProjectOutput, UserOutput, VisibilityField
-from registry.http.api import (
-    accepted,
-    admin_principal,
-    many,
-    paginated,
-    query_bool,
-    signed_in_principal,
-    user_principal,
-    validated,
-)
-from registry.http.exceptions import NotFound
+from projects.api.support import admin_principal, signed_in_principal, user_principal
 from projects.models import User
 from projects.principals import Principal
 from projects.roles import Visibility
+from registry.http.api import accepted, many, paginated, query_bool, validated
+from registry.http.exceptions import NotFound
 
 
 def _context(request: Request, principal: Principal) -> dict[str, Any]:

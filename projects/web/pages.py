@@ -9,16 +9,12 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
-from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 
-from auth_tokens.authentication import session_principal
 from projects.access import Ability, can
-from registry.http.exceptions import RegistryError
 from projects.models import Group
-from projects.principals import Principal
-
-PER_PAGE = 20
+from projects.principals import Principal, session_principal
+from registry.http.exceptions import RegistryError
 
 View = Callable[..., HttpResponse]
 
@@ -46,15 +42,6 @@ def ui_page(*, sign_in_required: bool = False) -> Callable[[View], View]:
         return wrapper
 
     return decorate
-
-
-def paginate(request: HttpRequest, items: Any, per_page: int = PER_PAGE) -> Page:
-    """The page of `items` that `?page=` asks for; a bad number gives the nearest page."""
-    return Paginator(items, per_page).get_page(request.GET.get("page"))
-
-
-def search_term(request: HttpRequest) -> str:
-    return request.GET.get("search", "").strip()[:100]
 
 
 def group_may_manage_deploy_tokens(principal: Principal, group: Group) -> bool:

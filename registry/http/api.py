@@ -11,9 +11,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from auth_tokens.authentication import principal_of
-from registry.http.exceptions import BadRequest, Forbidden, Unauthorized
-from projects.principals import Principal, PrincipalKind
+from registry.http.exceptions import BadRequest
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -61,34 +59,6 @@ class ParameterError(BadRequest):
     @property
     def body(self) -> dict[str, object]:
         return {"error": self.error}
-
-
-def user_principal(request: Request) -> Principal:
-    """The caller of a user-level endpoint: a user or nobody.
-
-    Deploy tokens and job tokens do not open the administration API (spec §5.7), so they are
-    refused as an unknown credential would be.
-    """
-    principal = principal_of(request)
-    if principal.kind in {PrincipalKind.DEPLOY_TOKEN, PrincipalKind.JOB}:
-        raise Unauthorized()
-    return principal
-
-
-def signed_in_principal(request: Request) -> Principal:
-    """A user caller; raises Unauthorized for anonymous callers."""
-    principal = user_principal(request)
-    if principal.user is None:
-        raise Unauthorized()
-    return principal
-
-
-def admin_principal(request: Request) -> Principal:
-    """An administrator; anonymous callers get 401, everyone else 403."""
-    principal = signed_in_principal(request)
-    if not principal.is_admin:
-        raise Forbidden()
-    return principal
 
 
 def accepted() -> Response:
@@ -143,11 +113,6 @@ def paginated(
         if number is not None
     )
     return response
-
-
-def web_base(request: Request) -> str:
-    """The base URL the client used (`http://host:port`), for `web_url` fields."""
-    return request.build_absolute_uri("/").rstrip("/")
 
 
 def validated(serializer_class: type[serializers.Serializer], request: Request, **kw: Any) -> dict:

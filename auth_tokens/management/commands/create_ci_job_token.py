@@ -3,8 +3,8 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from auth_tokens.services import ci_job_start
-from projects.models import User
 from projects.lookups import project_get_by_ref
+from projects.models import User
 
 
 class Command(BaseCommand):

@@ -5,8 +5,8 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from auth_tokens.services import personal_access_token_issue
-from registry.http.exceptions import RegistryError
 from projects.models import User
+from registry.http.exceptions import RegistryError
 
 
 class Command(BaseCommand):

@@ -9,16 +9,11 @@ from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory
 from rest_framework.views import APIView
 
-from auth_tokens.authentication import (
-    InsufficientScope,
-    InvalidToken,
-    authenticate_request,
-    principal_of,
-)
+from auth_tokens.authentication import InsufficientScope, InvalidToken, authenticate_request
 from auth_tokens.models import CiJob, PersonalAccessToken
 from auth_tokens.services import ci_job_finish, token_revoke
+from projects.principals import PrincipalKind, principal_of
 from registry.http.exceptions import Forbidden
-from projects.principals import PrincipalKind
 from tests.conftest import basic_auth
 from tests.factories import (
     make_deploy_token,

@@ -5,13 +5,9 @@ from django.contrib.auth.models import AnonymousUser
 from django.middleware.csrf import get_token
 from django.test import RequestFactory
 
-from auth_tokens.authentication import (
-    authenticate_request,
-    enforce_csrf,
-    session_principal,
-)
+from auth_tokens.authentication import authenticate_request, enforce_csrf
+from projects.principals import PrincipalKind, session_principal
 from registry.http.exceptions import Forbidden
-from projects.principals import PrincipalKind
 from tests.conftest import basic_auth
 from tests.factories import make_job_token, make_pat, make_project, make_user
 

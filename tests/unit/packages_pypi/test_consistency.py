@@ -12,8 +12,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from packages_pypi import consistency
-from packages_pypi.services import package_file_destroy
 from packages_pypi.models import PackageFile
+from packages_pypi.services import package_file_destroy
 from packages_pypi.upload_temp import UPLOAD_TEMP_PREFIX
 from registry.storages import storage_from_env
 from tests.factories import make_project

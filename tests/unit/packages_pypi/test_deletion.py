@@ -4,8 +4,8 @@ import pytest
 from django.core.files.storage import default_storage
 from django.db import transaction
 
-from packages_pypi.services import package_destroy, package_file_destroy
 from packages_pypi.models import Package, PackageFile
+from packages_pypi.services import package_destroy, package_file_destroy
 from projects.services import project_delete
 from tests.factories import make_project
 from tests.package_rows import add_file, make_package

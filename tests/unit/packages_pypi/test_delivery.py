@@ -7,8 +7,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.test import RequestFactory
 
-from packages_pypi.protocol.delivery import redirect_or_none
 from packages_pypi.models import PackageFile
+from packages_pypi.protocol.delivery import redirect_or_none
 
 WHEEL = "demo_pkg-1.0+local-py3-none-any.whl"
 

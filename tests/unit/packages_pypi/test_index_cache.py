@@ -4,8 +4,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from packages_pypi.services import package_file_destroy
 from packages_pypi.models import PackageFile
+from packages_pypi.services import package_file_destroy
 from projects.roles import AccessLevel, FeatureAccess, Visibility
 from tests.factories import add_member, make_group, make_pat, make_project, make_user
 from tests.pypi_driver import PIP_ACCEPT, Registry, group_scope, project_scope, sdist, wheel

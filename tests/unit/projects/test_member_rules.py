@@ -5,11 +5,11 @@ import datetime
 import pytest
 
 from projects.access import member_change_allowed
-from registry.http.exceptions import Forbidden
 from projects.models import GroupMember
 from projects.principals import Principal
 from projects.roles import AccessLevel
 from projects.services import member_add, member_remove, member_update
+from registry.http.exceptions import Forbidden
 from tests.factories import add_member, make_group, make_project, make_user
 
 pytestmark = pytest.mark.django_db

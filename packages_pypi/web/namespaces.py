@@ -1,0 +1,57 @@
+"""The overview pages of a group and a project (`/<path>`): what they hold and publish."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from packages_pypi import selectors as package_selectors
+from packages_pypi.web.install import group_install_snippet, index_urls, publish_snippets
+from projects import selectors
+from projects.access import Ability, access_group, access_project, can
+from projects.models import Group, Project
+from projects.principals import Principal
+from projects.web.pages import group_may_manage_deploy_tokens, ui_page
+from registry.http.exceptions import NotFound
+from registry.http.site import base_url
+
+RECENT_PACKAGES = 5
+
+
+@require_safe
+
+
+@ui_page()
+
+
+def namespace_show(request: HttpRequest, principal: Principal, full_path: str) -> HttpResponse:
+    """`/<path>`: a project's overview when a project has this path, else a group's."""
+    try:
+        project = access_project(principal, full_path, Ability.READ_PROJECT)
+    except NotFound:
+        group = access_group(principal, full_path, Ability.READ_GROUP)
+        return _group_show(request, principal, group)
+    return _project_show(request, principal, project)
+
+
+def _group_show(request: HttpRequest, principal: Principal, group: Group) -> HttpResponse:
+    return render(request, "groups/show.html", {
+        "group": group,
+        "subgroups": selectors.subgroups_visible(principal, group),
+        "projects": selectors.group_projects_visible(principal, group),
+        "can_manage_tokens": group_may_manage_deploy_tokens(principal, group),
+        "group_install": group_install_snippet(base_url=base_url(request), group=group),
+    })
+
+
+def _project_show(request: HttpRequest, principal: Principal, project: Project) -> HttpResponse:
+    can_read_packages = can(principal, Ability.READ_PACKAGE, project)
+    rows = package_selectors.package_rows([project]) if can_read_packages else []
+    return render(request, "projects/show.html", {
+        "project": project,
+        "can_read_packages": can_read_packages,
+        "package_count": len(rows),
+        "recent": rows[:RECENT_PACKAGES],
+        "can_manage_tokens": can(principal, Ability.ADMIN_PROJECT, project),
+        "urls": index_urls(base_url(request), project, project.namespace),
+        "publish": publish_snippets(base_url=base_url(request), project=project),
+    })
