@@ -466,3 +466,49 @@ def test_the_web_pages(tree, kind, client):
         assert {row.project.full_path for row in rows} == _allowed(
             viewer, Ability.READ_PACKAGE, _under(group, tree.projects)
         ), group.full_path
+
+
+# Query counts: a caller's memberships never add queries -----------------------------------
+
+LIST_URLS = [
+    "/api/v4/projects?per_page=100",
+    "/api/v4/projects?membership=true&per_page=100",
+    "/api/v4/projects?min_access_level=30&per_page=100",
+    "/api/v4/groups?per_page=100",
+    "/api/v4/groups?min_access_level=30&per_page=100",
+    "/api/v4/groups/top/descendant_groups?per_page=100",
+    "/api/v4/groups/top/projects?include_subgroups=true&per_page=100",
+    "/api/v4/groups/top/packages?per_page=100",
+    "/api/v4/groups/top/-/packages/pypi/simple",
+    "page:/",
+    "page:/top",
+    "page:/groups/top/-/packages",
+]
+
+
+@pytest.mark.parametrize("url", LIST_URLS)
+def test_every_list_costs_the_same_queries_however_many_memberships(
+    tree, client, url, django_assert_max_num_queries
+):
+    caller = _group_developer(tree, make_user())
+    user = caller.session
+    top = tree.groups[0]
+
+    if url.startswith("page:"):
+        client.force_login(user)
+
+    def fetch():
+        if url.startswith("page:"):
+            return client.get(url.removeprefix("page:"))
+        return _get(client, caller, url)
+
+    with django_assert_max_num_queries(20) as few:
+        assert fetch().status_code == 200
+    for index in range(12):
+        group = make_group(f"more{index}", parent=top, visibility=Visibility.PRIVATE)
+        project = make_project("app", namespace=group, visibility=Visibility.PRIVATE)
+        make_package(project, f"more-{index}", "1.0")
+        expiry = YESTERDAY if index % 3 == 0 else None
+        _member(group if index % 2 else project, user, AccessLevel.DEVELOPER, expiry)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert fetch().status_code == 200
