@@ -122,8 +122,9 @@ def _can_on_group(principal: Principal, ability: Ability, group: Group) -> bool:
         if _visible(group.visibility, signed_in=signed_in) or level >= AccessLevel.GUEST:
             return True
         # A member of something inside a private group may see the group itself.
-        below = ability is Ability.READ_GROUP and signed_in
-        return below and has_membership_below(principal.user, group.full_path)
+        if ability is Ability.READ_GROUP and principal.user is not None:
+            return has_membership_below(principal.user, group.full_path)
+        return False
     needed = _GROUP_ROLE_NEEDED.get(ability)
     return needed is not None and level >= needed
 
