@@ -1,13 +1,11 @@
 """Read-side queries for groups and projects."""
 
-import datetime
 import re
 from typing import Any
 
-from django.db import connection
 from django.db.models import Model, QuerySet
 
-from projects.models import Group, GroupMember, Project, ProjectMember
+from projects.models import Group, Project
 
 # GitLab's ResourceLookup: an all-digit reference is always an id, anything else a full path.
 _NUMERIC_ID = re.compile(r"-?\d+")
@@ -67,26 +65,3 @@ def projects_in_tree(group: Group) -> QuerySet[Project]:
     """
     return Project.objects.filter(full_path__startswith=f"{group.full_path}/")
 
-
-def member_level(
-    *, user_id: int, group_paths: list[str], project_id: int | None, today: datetime.date
-) -> int | None:
-    """The highest unexpired role of a user in any of `group_paths` or in the project.
-
-    One hand-written query: every authenticated request asks it, and the ORM's two
-    aggregates cost 0.6 ms where this costs 0.1 ms.
-    """
-    placeholders = ", ".join(["%s"] * len(group_paths))
-    unexpired = "(m.expires_at IS NULL OR m.expires_at >= %s)"
-    sql = (
-        f"SELECT MAX(level) FROM ("  # noqa: S608 - table names from the models, values as params
-        f"SELECT m.access_level AS level FROM {GroupMember._meta.db_table} m "
-        f"JOIN {Group._meta.db_table} g ON g.id = m.group_id "
-        f"WHERE m.user_id = %s AND g.full_path IN ({placeholders}) AND {unexpired} "
-        f"UNION ALL SELECT m.access_level FROM {ProjectMember._meta.db_table} m "
-        f"WHERE m.user_id = %s AND m.project_id = %s AND {unexpired}) levels"
-    )
-    day = today.isoformat()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [user_id, *group_paths, day, user_id, project_id or 0, day])
-        return cursor.fetchone()[0]

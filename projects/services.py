@@ -6,8 +6,8 @@ import re
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Concat, Substr
-from django.utils import timezone
 
+from projects.access.memberships import unexpired
 from projects.cleanup import projects_deleting
 from projects.lookups import projects_in_tree
 from projects.models import (
@@ -267,9 +267,8 @@ def _keep_an_owner(member: ProjectMember | GroupMember, new_level: int | None) -
         return
     if new_level == AccessLevel.OWNER:
         return
-    unexpired = Q(expires_at__isnull=True) | Q(expires_at__gte=timezone.localdate())
-    owners = GroupMember.objects.select_for_update().filter(
-        unexpired, group__full_path__in=path_prefixes(member.group.full_path),
+    owners = unexpired(GroupMember.objects.select_for_update()).filter(
+        group__full_path__in=path_prefixes(member.group.full_path),
         access_level=AccessLevel.OWNER,
     ).order_by("pk")
     if not any(pk != member.pk for pk in owners.values_list("pk", flat=True)):

@@ -6,7 +6,14 @@ import pytest
 
 from auth_tokens.models import DeployToken
 from auth_tokens.services import ci_job_start, deploy_token_issue
-from projects.access import Ability, access_level, can, readable_projects
+from projects.access import (
+    Ability,
+    access_level,
+    can,
+    readable_groups,
+    readable_projects,
+    visible_projects,
+)
 from projects.models import ProjectMember
 from projects.principals import Principal
 from projects.roles import AccessLevel, FeatureAccess, Visibility
@@ -112,6 +119,9 @@ def test_policy_matrix(tree, kind, visibility_index):
     # The query form of the policy lists exactly the projects can() lets read packages.
     listed = set(readable_projects(principal, root))
     assert (project in listed) == (R_PACKAGE in allowed)
+    # And the forms the lists use: every project seen, every group seen.
+    assert (project in visible_projects(principal)) == (R_PROJECT in allowed)
+    assert (group in readable_groups(principal)) == can(principal, Ability.READ_GROUP, group)
 
 
 def test_registry_public_lets_anyone_pull_from_a_private_project():
@@ -184,6 +194,7 @@ def test_group_policy(visibility, kind, expected):
     allowed = {ability for ability in group_abilities if can(principal, ability, group)}
 
     assert allowed == expected
+    assert (group in readable_groups(principal)) == (Ability.READ_GROUP in allowed)
 
 
 def test_subgroup_member_does_not_gain_the_parent_group():

@@ -1,19 +1,19 @@
 """The one access policy: `can()` for every kind of caller, and the 401/403/404 decision.
 
+Its query forms (the same rules as conditions, for lists) are in `access.queries`; who is a
+member of what, expiry included, in `access.memberships`.
+
 Rules are GitLab's (spec gitlab-pypi.md §2.2-2.5): visibility grants reads, roles grant the rest,
 deploy tokens act by scope on their project or group tree, CI job tokens act as their job's user
 within their job's project, and blocked users can do nothing.
 """
 
-import datetime
 import enum
 from collections.abc import Iterable
 
-from django.db.models import Q, QuerySet
-from django.utils import timezone
-
-from projects.lookups import group_get_by_ref, member_level, project_get_by_ref
-from projects.models import Group, GroupMember, Project, ProjectMember, User, path_prefixes
+from projects.access.memberships import has_membership_below, member_level
+from projects.lookups import group_get_by_ref, project_get_by_ref
+from projects.models import Group, Project, User, path_prefixes
 from projects.principals import Principal, PrincipalKind
 from projects.roles import AccessLevel, FeatureAccess, Visibility
 from registry.http.exceptions import Forbidden, NotFound, Unauthorized
@@ -122,8 +122,9 @@ def _can_on_group(principal: Principal, ability: Ability, group: Group) -> bool:
         if _visible(group.visibility, signed_in=signed_in) or level >= AccessLevel.GUEST:
             return True
         # A member of something inside a private group may see the group itself.
-        below = ability is Ability.READ_GROUP and signed_in
-        return below and _has_membership_below(principal, group)
+        if ability is Ability.READ_GROUP and principal.user is not None:
+            return has_membership_below(principal.user, group.full_path)
+        return False
     needed = _GROUP_ROLE_NEEDED.get(ability)
     return needed is not None and level >= needed
 
@@ -143,8 +144,15 @@ def _job_can_on_group(principal: Principal, ability: Ability, group: Group) -> b
     return inside and _can_on_project(principal, Ability.READ_PACKAGE, project)
 
 
+def shown_levels(*, signed_in: bool) -> tuple[int, ...]:
+    """The visibility levels a caller sees without any role: the one definition of it."""
+    if signed_in:
+        return (Visibility.PUBLIC, Visibility.INTERNAL)
+    return (Visibility.PUBLIC,)
+
+
 def _visible(visibility: int, *, signed_in: bool) -> bool:
-    return visibility == Visibility.PUBLIC or (signed_in and visibility == Visibility.INTERNAL)
+    return visibility in shown_levels(signed_in=signed_in)
 
 
 def _deploy_token_can(principal: Principal, ability: Ability, subject: Project | Group) -> bool:
@@ -168,10 +176,6 @@ def _deploy_token_covers(principal: Principal, subject: Project | Group) -> bool
     return subject.full_path == root or subject.full_path.startswith(f"{root}/")
 
 
-def _today() -> datetime.date:
-    return timezone.localdate()
-
-
 def access_level(principal: Principal, subject: Project | Group) -> int:
     """The user's highest unexpired role on `subject`, inherited down the group tree."""
     user = principal.user
@@ -188,18 +192,8 @@ def _compute_access_level(user: User, subject: Project | Group) -> int:
     project_id = None
     if isinstance(subject, Project):
         groups, project_id = groups[:-1], subject.pk  # the last path is the project itself
-    level = member_level(user_id=user.pk, group_paths=groups, project_id=project_id, today=_today())
+    level = member_level(user_id=user.pk, group_paths=groups, project_id=project_id)
     return AccessLevel.NO_ACCESS if level is None else level
-
-
-def _has_membership_below(principal: Principal, group: Group) -> bool:
-    below = f"{group.full_path}/"
-    return (
-        GroupMember.objects.filter(user=principal.user, group__full_path__startswith=below).exists()
-        or ProjectMember.objects.filter(
-            user=principal.user, project__full_path__startswith=below
-        ).exists()
-    )
 
 
 def member_change_allowed(
@@ -305,111 +299,3 @@ def _deny(principal: Principal, ability: Ability, *, can_see: bool, what: str) -
     if principal.is_anonymous and ability in WRITE_ABILITIES:
         raise Unauthorized()
     raise Forbidden()
-
-
-def readable_projects(principal: Principal, group: Group) -> QuerySet[Project]:
-    """Projects in `group`'s tree whose packages `principal` may read: `can()` as one query."""
-    return Project.objects.filter(readable_projects_filter(principal, group))
-
-
-def readable_projects_filter(principal: Principal, group: Group) -> Q:
-    """`readable_projects` as a condition on Project fields, to apply through a relation.
-
-    A query driven from packages (by name or digest) can then test just the projects it
-    meets, instead of listing every project of a large group first.
-    """
-    return readable_under_filter(principal, full_path=group.full_path)
-
-
-def readable_under_filter(principal: Principal, *, full_path: str) -> Q:
-    """`readable_projects_filter` for the group at `full_path`, without loading the group."""
-    in_tree = Q(full_path__startswith=f"{full_path}/") & ~Q(
-        package_registry_access_level=FeatureAccess.DISABLED
-    )
-    if principal.user is not None and principal.user.is_blocked:
-        return Q(pk__in=[])
-    if principal.is_admin:
-        return in_tree
-    return in_tree & _readable_filter(principal)
-
-
-def _readable_filter(principal: Principal) -> Q:
-    signed_in = principal.user is not None
-    enabled = Q(package_registry_access_level=FeatureAccess.ENABLED)
-    shown = Q(visibility=Visibility.PUBLIC)
-    if signed_in:
-        shown |= Q(visibility=Visibility.INTERNAL)
-    allowed = Q(package_registry_access_level=FeatureAccess.PUBLIC) | (enabled & shown)
-    if principal.kind is PrincipalKind.DEPLOY_TOKEN:
-        token = principal.deploy_token
-        if set(token.scopes) & PACKAGE_SCOPES:
-            if token.project_id is not None:
-                allowed |= Q(pk=token.project_id)
-            else:
-                allowed |= Q(full_path__startswith=f"{token.group.full_path}/")
-        return allowed
-    if principal.kind is PrincipalKind.JOB:
-        if _can_on_project(principal, Ability.READ_PACKAGE, principal.job.project):
-            allowed |= Q(pk=principal.job.project_id)
-        return allowed
-    if signed_in:
-        allowed |= _member_filter(principal)
-    return allowed
-
-
-def _member_filter(principal: Principal) -> Q:
-    unexpired = Q(expires_at__isnull=True) | Q(expires_at__gte=_today())
-    member = Q(
-        pk__in=ProjectMember.objects.filter(
-            unexpired, user=principal.user, access_level__gte=AccessLevel.GUEST
-        ).values("project_id")
-    )
-    group_paths = GroupMember.objects.filter(
-        unexpired, user=principal.user, access_level__gte=AccessLevel.GUEST
-    ).values_list("group__full_path", flat=True)
-    for path in group_paths:
-        # A project's full path starts with every group above it.
-        member |= Q(full_path__startswith=f"{path}/")
-    return member
-
-
-def visible_projects(principal: Principal) -> QuerySet[Project]:
-    """Every project `principal` may see (READ_PROJECT), as one query for API lists."""
-    projects = Project.objects.all()
-    if principal.user is not None and principal.user.is_blocked:
-        return projects.none()
-    if principal.is_admin:
-        return projects
-    signed_in = principal.user is not None
-    shown = Q(visibility=Visibility.PUBLIC)
-    if signed_in:
-        shown |= Q(visibility=Visibility.INTERNAL) | _member_filter(principal)
-    return projects.filter(shown)
-
-
-def visible_groups(principal: Principal) -> QuerySet[Group]:
-    """Every group `principal` may see (READ_GROUP): visible ones, its groups and their trees,
-    and the ancestors of anything it is a member of."""
-    groups = Group.objects.all()
-    if principal.user is not None and principal.user.is_blocked:
-        return groups.none()
-    if principal.is_admin:
-        return groups
-    if principal.user is None:
-        return groups.filter(visibility=Visibility.PUBLIC)
-    shown = Q(visibility__in=(Visibility.PUBLIC, Visibility.INTERNAL))
-    unexpired = Q(expires_at__isnull=True) | Q(expires_at__gte=_today())
-    paths = set(
-        GroupMember.objects.filter(unexpired, user=principal.user).values_list(
-            "group__full_path", flat=True
-        )
-    )
-    for path in paths:
-        shown |= Q(full_path=path) | Q(full_path__startswith=f"{path}/")
-    paths |= set(
-        ProjectMember.objects.filter(unexpired, user=principal.user).values_list(
-            "project__namespace__full_path", flat=True
-        )
-    )
-    ancestors = {"/".join(p.split("/")[: i + 1]) for p in paths for i in range(p.count("/") + 1)}
-    return groups.filter(shown | Q(full_path__in=ancestors))

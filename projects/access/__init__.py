@@ -1,0 +1,48 @@
+"""The one access policy: who may read or write what (`policy`), the same rules as query
+conditions for lists (`queries`), and the one reading of the member tables (`memberships`).
+
+No module outside this package builds a visibility or membership condition. The names are
+re-exported here so that a caller imports `projects.access` whatever room a rule lives in.
+"""
+
+from projects.access.memberships import unexpired
+from projects.access.policy import (
+    Ability,
+    access_group,
+    access_level,
+    access_member_change,
+    access_project,
+    can,
+    job_user_allowed,
+    member_change_allowed,
+    scopes_grantable,
+)
+from projects.access.queries import (
+    member_groups_filter,
+    member_projects_filter,
+    readable_groups,
+    readable_projects,
+    readable_projects_filter,
+    readable_under_filter,
+    visible_projects,
+)
+
+__all__ = [
+    "Ability",
+    "access_group",
+    "access_level",
+    "access_member_change",
+    "access_project",
+    "can",
+    "job_user_allowed",
+    "member_change_allowed",
+    "member_groups_filter",
+    "member_projects_filter",
+    "readable_groups",
+    "readable_projects",
+    "readable_projects_filter",
+    "readable_under_filter",
+    "scopes_grantable",
+    "unexpired",
+    "visible_projects",
+]
