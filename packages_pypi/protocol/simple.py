@@ -6,6 +6,7 @@ version meta tag, and PEP 658/714 metadata attributes. JSON is API version 1.1 (
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -46,21 +47,23 @@ _PAGE = """<!DOCTYPE html>
 
 
 def preferred_media_type(request: HttpRequest) -> str:
-    """The media type to answer with (PEP 691): the client's highest q, then its most specific
-    range, then its order (Django's `get_preferred_type`, RFC 9110 §12.5.1).
+    """The media type to answer `request` with (PEP 691); see `negotiate`."""
+    return negotiate(request.META.get("HTTP_ACCEPT", ""))
+
+
+@lru_cache(maxsize=256)
+def negotiate(accept: str) -> str:
+    """The media type to answer an Accept header with: the client's highest q, then its most
+    specific range, then its order (Django's `get_preferred_type`, RFC 9110 §12.5.1).
 
     Nothing acceptable gets text/html rather than PEP 691's optional 406: GitLab answers HTML
-    to every Accept, and old clients send odd ones.
+    to every Accept, and old clients send odd ones. Memoised: clients send a handful of
+    distinct headers, and parsing one costs a cached page about a fifth of its time.
     """
-    chosen = request.get_preferred_type(list(_OFFERED))
+    probe = HttpRequest()
+    probe.META["HTTP_ACCEPT"] = accept
+    chosen = probe.get_preferred_type(list(_OFFERED))
     return _OFFERED[chosen] if chosen is not None else MIME_TEXT_HTML
-
-
-def negotiate(accept: str) -> str:
-    """`preferred_media_type` for a bare Accept header value."""
-    request = HttpRequest()
-    request.META["HTTP_ACCEPT"] = accept
-    return preferred_media_type(request)
 
 
 @dataclass(frozen=True)
