@@ -13,11 +13,8 @@ from urllib.parse import quote
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, Storage, default_storage
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.utils.cache import get_conditional_response
 from storages.backends.s3 import S3Storage
-
-if TYPE_CHECKING:
-    from packages_pypi.models import PackageFile
-
 
 if TYPE_CHECKING:
     from packages_pypi.models import PackageFile
@@ -74,8 +71,6 @@ def _signing_storage(storage: S3Storage) -> Storage:
 
 
 @lru_cache(maxsize=4)
-
-
 def _public_storage(endpoint: str, bucket: str, access_key: str, secret_key: str) -> S3Storage:
     options = settings.STORAGES["default"]["OPTIONS"]
     return S3Storage(
@@ -99,10 +94,10 @@ def serve_file(request: HttpRequest, package_file: "PackageFile") -> HttpRespons
     if (delegated := redirect_or_none(request, package_file)) is not None:
         return delegated
     etag = f'"{package_file.sha256}"'
-    if etag in request.headers.get("If-None-Match", ""):
-        response = HttpResponse(status=304)
-        response["ETag"] = etag
-        return response
+    validators = HttpResponse()
+    validators["ETag"] = etag
+    if (not_modified := conditional_file_response(request, validators)) is not validators:
+        return not_modified
     size = package_file.size
     byte_range = _parse_range(request.headers.get("Range", ""), size)
     if byte_range == "unsatisfiable":
@@ -122,6 +117,14 @@ def serve_file(request: HttpRequest, package_file: "PackageFile") -> HttpRespons
     response["Content-Disposition"] = attachment(package_file.file_name)
     response["Content-Transfer-Encoding"] = "binary"
     return response
+
+
+def conditional_file_response(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """304 (or 412) for a matching If-None-Match (or a failing If-Match), else `response`.
+
+    Django's RFC 9110 evaluation: lists, weak tags and `*`; the 304 keeps the ETag.
+    """
+    return get_conditional_response(request, etag=response["ETag"], response=response)
 
 
 def _parse_range(header: str, size: int) -> tuple[int, int] | str | None:

@@ -10,11 +10,14 @@ from collections.abc import Callable
 
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import get_conditional_response
 
 from projects.principals import Principal
 
 CACHE_SECONDS = 24 * 3600  # keys change on writes; expiry only frees memory
 _PREFIX = "pypi-page:v1:"
+# Our pages have an ETag and no Last-Modified: only these headers can change the answer.
+_CONDITIONS = frozenset({"HTTP_IF_NONE_MATCH", "HTTP_IF_MATCH"})
 
 
 def page_key(request: HttpRequest, *parts: object) -> str:
@@ -28,8 +31,11 @@ def cached_page(
 ) -> HttpResponse:
     """The page for `key`: 304 when the client has it, else from the cache, else rendered."""
     etag = f'"{key[:32]}"'
-    if etag in request.headers.get("If-None-Match", ""):
-        return _validators(HttpResponse(status=304), principal, etag)
+    if _CONDITIONS.intersection(request.META):
+        # The 304 carries the headers the 200 would (RFC 9110 §15.4.5), without the cache.
+        headers_only = _validators(HttpResponse(), principal, etag)
+        if (not_modified := _not_modified(request, headers_only, etag)) is not None:
+            return not_modified
     return _validators(_from_cache(key) or _store(key, render()), principal, etag)
 
 
@@ -38,13 +44,21 @@ def conditional(
 ) -> HttpResponse:
     """An uncached page with an ETag from its body: 304 when the client has it already."""
     etag = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
-    if etag in request.headers.get("If-None-Match", ""):
-        response = HttpResponse(status=304)
-    return _validators(response, principal, etag)
+    response = _validators(response, principal, etag)
+    return _not_modified(request, response, etag) or response
+
+
+def _not_modified(request: HttpRequest, response: HttpResponse, etag: str) -> HttpResponse | None:
+    """Django's RFC 9110 evaluation of If-None-Match (lists, weak tags, `*`) and If-Match; the
+    304 or 412 it answers, else None."""
+    if response.status_code != 200:
+        return None
+    answer = get_conditional_response(request, etag=etag, response=response)
+    return None if answer is response else answer
 
 
 def _validators(response: HttpResponse, principal: Principal, etag: str) -> HttpResponse:
-    if response.status_code in (200, 304):
+    if response.status_code == 200:
         response["ETag"] = etag
         response["Vary"] = "Accept"
         # Anonymous pages may be kept by shared caches (nginx), but revalidated every time.

@@ -5,11 +5,15 @@ version meta tag, and PEP 658/714 metadata attributes. JSON is API version 1.1 (
 """
 
 import json
-from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils.html import escape
 from packaging.version import InvalidVersion, Version
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.renderers import BaseRenderer
 
 from packages_pypi.selectors import FileEntry, IndexEntry
 
@@ -17,14 +21,14 @@ API_VERSION = "1.1"
 MIME_JSON = "application/vnd.pypi.simple.v1+json"
 MIME_HTML = "application/vnd.pypi.simple.v1+html"
 MIME_TEXT_HTML = "text/html"
-_ALIASES = {
+# What we serve, in the order that breaks a tie between them for a wildcard (`*/*` gets HTML,
+# as GitLab answers); `latest` is an alias of v1 (PEP 691).
+_OFFERED = {
+    MIME_TEXT_HTML: MIME_TEXT_HTML,
     MIME_JSON: MIME_JSON,
     "application/vnd.pypi.simple.latest+json": MIME_JSON,
     MIME_HTML: MIME_HTML,
     "application/vnd.pypi.simple.latest+html": MIME_HTML,
-    MIME_TEXT_HTML: MIME_TEXT_HTML,
-    "*/*": MIME_TEXT_HTML,
-    "text/*": MIME_TEXT_HTML,
 }
 
 # GitLab's heredoc (simple_presenter_base.rb), indentation and all, plus the PEP 629 tag.
@@ -42,63 +46,124 @@ _PAGE = """<!DOCTYPE html>
 """
 
 
+def preferred_media_type(request: HttpRequest) -> str:
+    """The media type to answer `request` with (PEP 691); see `negotiate`."""
+    return negotiate(request.META.get("HTTP_ACCEPT", ""))
+
+
+@lru_cache(maxsize=256)
 def negotiate(accept: str) -> str:
-    """The media type to answer with (PEP 691): the client's highest q, JSON on a tie."""
-    candidates = []
-    for part in accept.split(","):
-        media, *params = (piece.strip() for piece in part.split(";"))
-        served = _ALIASES.get(media.lower())
-        quality = _quality(params)
-        if served is not None and quality > 0:
-            candidates.append((quality, served == MIME_JSON, served))
-    return max(candidates)[2] if candidates else MIME_TEXT_HTML
+    """The media type to answer an Accept header with: the client's highest q, then its most
+    specific range, then its order (Django's `get_preferred_type`, RFC 9110 §12.5.1).
+
+    Nothing acceptable gets text/html rather than PEP 691's optional 406: GitLab answers HTML
+    to every Accept, and old clients send odd ones. Memoised: clients send a handful of
+    distinct headers, and parsing one costs a cached page about a fifth of its time.
+    """
+    probe = HttpRequest()
+    probe.META["HTTP_ACCEPT"] = accept
+    chosen = probe.get_preferred_type(list(_OFFERED))
+    return _OFFERED[chosen] if chosen is not None else MIME_TEXT_HTML
 
 
-def _quality(params: list[str]) -> float:
-    for param in params:
-        key, _, value = param.partition("=")
-        if key.strip() == "q":
-            try:
-                return float(value)
-            except ValueError:
-                return 0.0
-    return 1.0
+@dataclass(frozen=True)
+class IndexPage:
+    """The root index: every project name in scope."""
+
+    entries: list[IndexEntry]
+    title: str
+    simple_url: str
 
 
-def _response(body: str, media_type: str) -> HttpResponse:
-    response = HttpResponse(body, content_type=f"{media_type}; charset=utf-8")
+@dataclass(frozen=True)
+class ProjectPage:
+    """A project page: every installable file of the name in scope."""
+
+    files: list[FileEntry]
+    normalized_name: str
+    files_url: str
+
+
+Page = IndexPage | ProjectPage
+
+
+class PageHTMLRenderer(BaseRenderer):
+    """PEP 503 HTML in GitLab's shape, as text/html."""
+
+    media_type = MIME_TEXT_HTML
+    format = "html"
+    charset = "utf-8"
+
+    def render(self, data: Any, accepted_media_type: str | None = None,
+               renderer_context: dict | None = None) -> bytes:
+        return (_index_html(data) if isinstance(data, IndexPage) else _project_html(data)).encode()
+
+
+class PageV1HTMLRenderer(PageHTMLRenderer):
+    """The same HTML under PEP 691's own media type."""
+
+    media_type = MIME_HTML
+    format = "pypi-html"
+
+
+class PageJSONRenderer(BaseRenderer):
+    """PEP 691 JSON, API version 1.1 (PEP 700)."""
+
+    media_type = MIME_JSON
+    format = "pypi-json"
+    charset = "utf-8"
+
+    def render(self, data: Any, accepted_media_type: str | None = None,
+               renderer_context: dict | None = None) -> bytes:
+        if isinstance(data, IndexPage):
+            body: dict = {
+                "meta": {"api-version": API_VERSION},
+                "projects": [{"name": entry.name} for entry in data.entries],
+            }
+        else:
+            body = _project_json(data.files, data.normalized_name, data.files_url)
+        return json.dumps(body).encode()
+
+
+RENDERERS = (PageHTMLRenderer, PageJSONRenderer, PageV1HTMLRenderer)
+
+
+class PEP691Negotiation(BaseContentNegotiation):
+    """Picks a page renderer with `preferred_media_type`: DRF's default negotiation ignores
+    q-values, and PEP 691 clients rely on them (pip asks for HTML at q=0.1)."""
+
+    def select_parser(self, request: Any, parsers: list) -> None:
+        return None  # the index reads no body
+
+    def select_renderer(self, request: Any, renderers: list,
+                        format_suffix: str | None = None) -> tuple[BaseRenderer, str]:
+        media_type = preferred_media_type(request._request)
+        renderer = next(r for r in renderers if r.media_type == media_type)
+        return renderer, media_type
+
+
+def page_response(page: Page, renderer: BaseRenderer) -> HttpResponse:
+    """The page rendered by `renderer` (one of RENDERERS), as the cache keeps it."""
+    response = HttpResponse(
+        renderer.render(page), content_type=f"{renderer.media_type}; charset=utf-8"
+    )
     response["Vary"] = "Accept"
     return response
 
 
-def index_response(
-    entries: Iterable[IndexEntry], *, title: str, simple_url: str, media_type: str
-) -> HttpResponse:
-    """The root index: every project name in scope."""
-    entries = list(entries)
-    if media_type == MIME_JSON:
-        body = {
-            "meta": {"api-version": API_VERSION},
-            "projects": [{"name": entry.name} for entry in entries],
-        }
-        return _response(json.dumps(body), media_type)
+def _index_html(page: IndexPage) -> str:
     links = "".join(
-        f'<a href="{escape(simple_url)}/{escape(entry.normalized_name)}" '
+        f'<a href="{escape(page.simple_url)}/{escape(entry.normalized_name)}" '
         f'data-requires-python="">{escape(entry.name)}</a>'
-        for entry in entries
+        for entry in page.entries
     )
-    return _response(_page(title, links), media_type)
+    return _page(page.title, links)
 
 
-def project_response(
-    files: list[FileEntry], *, normalized_name: str, files_url: str, media_type: str
-) -> HttpResponse:
-    """A project page: every installable file of the name in scope."""
-    if media_type == MIME_JSON:
-        return _response(json.dumps(_project_json(files, normalized_name, files_url)), media_type)
-    title = files[0].name if files else normalized_name
-    links = "".join(_anchor(entry, files_url) for entry in files)
-    return _response(_page(title, links), media_type)
+def _project_html(page: ProjectPage) -> str:
+    title = page.files[0].name if page.files else page.normalized_name
+    links = "".join(_anchor(entry, page.files_url) for entry in page.files)
+    return _page(title, links)
 
 
 def _page(title: str, links: str) -> str:

@@ -9,13 +9,14 @@ from django.urls import re_path
 from packages_pypi.protocol import views
 
 _FILE = r"files/(?P<sha256>[0-9A-Fa-f]{64})/(?P<filename>[^/]+)"
+_NAME = r"simple/(?P<name>[^/]+)/?"
 
 urlpatterns = [
-    re_path(r"^projects/(?P<ref>.+)/packages/pypi/?$", views.project_upload),
-    re_path(r"^projects/(?P<ref>.+)/packages/pypi/simple/?$", views.project_index),
-    re_path(r"^projects/(?P<ref>.+)/packages/pypi/simple/(?P<name>[^/]+)/?$", views.project_detail),
-    re_path(rf"^projects/(?P<ref>.+)/packages/pypi/{_FILE}$", views.project_file),
-    re_path(r"^groups/(?P<ref>.+)/-/packages/pypi/simple/?$", views.group_index),
-    re_path(r"^groups/(?P<ref>.+)/-/packages/pypi/simple/(?P<name>[^/]+)/?$", views.group_detail),
-    re_path(rf"^groups/(?P<ref>.+)/-/packages/pypi/{_FILE}$", views.group_file),
+    re_path(r"^projects/(?P<ref>.+)/packages/pypi/?$", views.ProjectUpload.as_view()),
+    re_path(r"^projects/(?P<ref>.+)/packages/pypi/simple/?$", views.ProjectIndex.as_view()),
+    re_path(rf"^projects/(?P<ref>.+)/packages/pypi/{_NAME}$", views.ProjectDetail.as_view()),
+    re_path(rf"^projects/(?P<ref>.+)/packages/pypi/{_FILE}$", views.ProjectFile.as_view()),
+    re_path(r"^groups/(?P<ref>.+)/-/packages/pypi/simple/?$", views.GroupIndex.as_view()),
+    re_path(rf"^groups/(?P<ref>.+)/-/packages/pypi/{_NAME}$", views.GroupDetail.as_view()),
+    re_path(rf"^groups/(?P<ref>.+)/-/packages/pypi/{_FILE}$", views.GroupFile.as_view()),
 ]

@@ -1,22 +1,27 @@
-"""PyPI protocol endpoints at GitLab's paths: parse, access, one service or selector, respond."""
+"""PyPI protocol endpoints at GitLab's paths: parse, access, one service or selector, respond.
+
+DRF views with the REST API's authentication classes and exception handler (settings'
+REST_FRAMEWORK). DRF never parses a body here: the upload streams through our hashing handler.
+"""
 
 import datetime
 import re
-from collections.abc import Callable
-from functools import wraps
+from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.utils import timezone
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST, require_safe
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from auth_tokens.authentication import authenticate_request
 from packages_pypi import selectors
 from packages_pypi.models import Package
 from packages_pypi.names import normalize_name
 from packages_pypi.protocol import index_cache, simple
-from packages_pypi.protocol.delivery import serve_file
+from packages_pypi.protocol.delivery import conditional_file_response, serve_file
 from packages_pypi.protocol.forwarding import upstream_url_for
 from packages_pypi.protocol.upload import receive_upload
 from packages_pypi.services import package_file_add
@@ -28,35 +33,15 @@ from projects.access import (
     readable_projects_filter,
 )
 from projects.models import Group, Project
-from projects.principals import Principal
-from registry.http.errors import API_HEADERS, error_response
+from projects.principals import Principal, principal_of
+from registry.http.errors import API_HEADERS
 from registry.http.exceptions import NotFound, RegistryError
 
 METADATA_SUFFIX = ".metadata"
 # Recording every download would turn each pip install into a write; once a minute is enough.
 DOWNLOAD_RECORD_RESOLUTION = datetime.timedelta(minutes=1)
 
-View = Callable[..., HttpResponse]
 Scope = selectors.Scope
-
-
-def pypi_endpoint(view: Callable[..., HttpResponse]) -> View:
-    """Authenticate the caller, and render RegistryErrors the way GitLab does."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, **kwargs: str) -> HttpResponse:
-        try:
-            response = view(request, authenticate_request(request), **kwargs)
-        except RegistryError as error:
-            response = error_response(error)
-            if error.status_code == 400:
-                # twine shows the reason phrase; make it say what went wrong.
-                response.reason_phrase = reason_phrase(error.message)
-        for name, value in API_HEADERS.items():
-            response.setdefault(name, value)
-        return response
-
-    return wrapper
 
 
 def reason_phrase(message: str) -> str:
@@ -72,97 +57,152 @@ def reason_phrase(message: str) -> str:
     return text[:200].rstrip() or "Bad Request"
 
 
-@csrf_exempt
-@require_POST
-@pypi_endpoint
-def project_upload(request: HttpRequest, principal: Principal, ref: str) -> HttpResponse:
+class GitLabJSONRenderer(JSONRenderer):
+    """GitLab's JSON answers (`{"message": "201 Created"}`), spaced and ASCII as before."""
+
+    compact = False
+    ensure_ascii = True
+
+
+class _FirstRenderer(BaseContentNegotiation):
+    """One answer whatever the Accept header: a download or an upload is never a 406."""
+
+    def select_parser(self, request: Any, parsers: list) -> None:
+        return None
+
+    def select_renderer(self, request: Any, renderers: list,
+                        format_suffix: str | None = None) -> tuple[BaseRenderer, str]:
+        return renderers[0], renderers[0].media_type
+
+
+class ProtocolView(APIView):
+    """What every PyPI endpoint shares: no body parsing by DRF, no OPTIONS description, errors
+    as GitLab's JSON (a 400's reason phrase says what went wrong), and GitLab's API headers."""
+
+    parser_classes: tuple = ()
+    renderer_classes: tuple = (GitLabJSONRenderer,)
+    content_negotiation_class = _FirstRenderer
+    metadata_class = None
+    http_method_names = ["get", "head"]
+
+    def handle_exception(self, exc: Exception) -> HttpResponse:
+        # An error is JSON even where the client negotiated an index page.
+        self.request.accepted_renderer = GitLabJSONRenderer()
+        self.request.accepted_media_type = GitLabJSONRenderer.media_type
+        response = super().handle_exception(exc)
+        if isinstance(exc, RegistryError) and exc.status_code == 400:
+            # twine shows the reason phrase; make it say what went wrong.
+            response.reason_phrase = reason_phrase(exc.message)
+        return response
+
+    def finalize_response(self, request: Request, response: Any, *args: Any,
+                          **kwargs: Any) -> HttpResponse:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        for name, value in API_HEADERS.items():
+            response.setdefault(name, value)
+        return response
+
+
+class PageView(ProtocolView):
+    """A simple-index page: PEP 691 negotiation picks the HTML or the JSON renderer."""
+
+    renderer_classes = simple.RENDERERS
+    content_negotiation_class = simple.PEP691Negotiation
+
+
+class ProjectUpload(ProtocolView):
     """POST /projects/:id/packages/pypi — the legacy upload API (twine, uv, poetry, flit)."""
-    project = access_project(principal, ref, Ability.CREATE_PACKAGE)
-    form, received = receive_upload(request)
-    package_file_add(project=project, principal=principal, form=form, received=received)
-    return JsonResponse({"message": "201 Created"}, status=201)
+
+    http_method_names = ["post"]
+
+    def post(self, request: Request, ref: str) -> Response:
+        principal = principal_of(request)
+        project = access_project(principal, ref, Ability.CREATE_PACKAGE)
+        # The Django request: its multipart body is parsed by our hashing handler only.
+        form, received = receive_upload(request._request)
+        package_file_add(project=project, principal=principal, form=form, received=received)
+        return Response({"message": "201 Created"}, status=201)
 
 
-@require_safe
-@pypi_endpoint
-def project_index(request: HttpRequest, principal: Principal, ref: str) -> HttpResponse:
-    project = access_project(principal, ref, Ability.READ_PACKAGE)
-    return _index_page(
-        request, principal, project,
-        title=project.name,
-        simple_path=f"projects/{project.pk}/packages/pypi/simple",
-        version=(project.pk, project.name, project.packages_serial),
-    )
-
-
-@require_safe
-@pypi_endpoint
-def project_detail(request: HttpRequest, principal: Principal, ref: str, name: str) -> HttpResponse:
-    project = access_project(principal, ref, Ability.READ_PACKAGE)
-    normalized = normalize_name(name)
-    media_type = simple.negotiate(request.headers.get("Accept", ""))
-
-    def render() -> HttpResponse:
-        files = selectors.file_entries(project, normalized)
-        if not files:
-            return _miss(principal, project.namespace, name)
-        return simple.project_response(
-            files, normalized_name=normalized, media_type=media_type,
-            files_url=_absolute(request, f"projects/{project.pk}/packages/pypi/files"),
+class ProjectIndex(PageView):
+    def get(self, request: Request, ref: str) -> HttpResponse:
+        principal = principal_of(request)
+        project = access_project(principal, ref, Ability.READ_PACKAGE)
+        return _index_page(
+            request, principal, project,
+            title=project.name,
+            simple_path=f"projects/{project.pk}/packages/pypi/simple",
+            version=(project.pk, project.name, project.packages_serial),
         )
 
-    key = index_cache.page_key(
-        request, "project", normalized, project.pk, project.packages_serial, media_type
-    )
-    return index_cache.cached_page(request, principal, key, render)
+
+class ProjectDetail(PageView):
+    def get(self, request: Request, ref: str, name: str) -> HttpResponse:
+        principal = principal_of(request)
+        project = access_project(principal, ref, Ability.READ_PACKAGE)
+        normalized = normalize_name(name)
+        renderer = request.accepted_renderer
+
+        def render() -> HttpResponse:
+            files = selectors.file_entries(project, normalized)
+            if not files:
+                return _miss(principal, project.namespace, name)
+            return simple.page_response(simple.ProjectPage(
+                files, normalized_name=normalized,
+                files_url=_absolute(request, f"projects/{project.pk}/packages/pypi/files"),
+            ), renderer)
+
+        key = index_cache.page_key(
+            request, "project", normalized, project.pk, project.packages_serial,
+            renderer.media_type,
+        )
+        return index_cache.cached_page(request, principal, key, render)
 
 
-@require_safe
-@pypi_endpoint
-def project_file(
-    request: HttpRequest, principal: Principal, ref: str, sha256: str, filename: str
-) -> HttpResponse:
-    project = access_project(principal, ref, Ability.READ_PACKAGE)
-    return _download(request, project, sha256, filename)
+class ProjectFile(ProtocolView):
+    def get(self, request: Request, ref: str, sha256: str, filename: str) -> HttpResponse:
+        principal = principal_of(request)
+        project = access_project(principal, ref, Ability.READ_PACKAGE)
+        return _download(request, project, sha256, filename)
 
 
-@require_safe
-@pypi_endpoint
-def group_index(request: HttpRequest, principal: Principal, ref: str) -> HttpResponse:
-    group = access_group(principal, ref, Ability.READ_PACKAGE)
-    projects = readable_projects(principal, group)
-    return _index_page(
-        request, principal, projects,
-        title=group.name,
-        simple_path=f"groups/{group.pk}/-/packages/pypi/simple",
-        version=(group.pk, group.name, _serials(projects)),
-    )
+class GroupIndex(PageView):
+    def get(self, request: Request, ref: str) -> HttpResponse:
+        principal = principal_of(request)
+        group = access_group(principal, ref, Ability.READ_PACKAGE)
+        projects = readable_projects(principal, group)
+        return _index_page(
+            request, principal, projects,
+            title=group.name,
+            simple_path=f"groups/{group.pk}/-/packages/pypi/simple",
+            version=(group.pk, group.name, _serials(projects)),
+        )
 
 
-@require_safe
-@pypi_endpoint
-def group_detail(request: HttpRequest, principal: Principal, ref: str, name: str) -> HttpResponse:
-    group = access_group(principal, ref, Ability.READ_PACKAGE)
-    # Driven by the name: only projects holding it are checked, however large the group.
-    files = selectors.file_entries(readable_projects_filter(principal, group), normalize_name(name))
-    if not files:
-        return _miss(principal, group, name)
-    return index_cache.conditional(request, principal, simple.project_response(
-        files,
-        normalized_name=normalize_name(name),
-        files_url=_absolute(request, f"groups/{group.pk}/-/packages/pypi/files"),
-        media_type=simple.negotiate(request.headers.get("Accept", "")),
-    ))
+class GroupDetail(PageView):
+    def get(self, request: Request, ref: str, name: str) -> HttpResponse:
+        principal = principal_of(request)
+        group = access_group(principal, ref, Ability.READ_PACKAGE)
+        # Driven by the name: only projects holding it are checked, however large the group.
+        normalized = normalize_name(name)
+        files = selectors.file_entries(readable_projects_filter(principal, group), normalized)
+        if not files:
+            return _miss(principal, group, name)
+        return index_cache.conditional(request, principal, simple.page_response(
+            simple.ProjectPage(
+                files, normalized_name=normalized,
+                files_url=_absolute(request, f"groups/{group.pk}/-/packages/pypi/files"),
+            ),
+            request.accepted_renderer,
+        ))
 
 
-@require_safe
-@pypi_endpoint
-def group_file(
-    request: HttpRequest, principal: Principal, ref: str, sha256: str, filename: str
-) -> HttpResponse:
-    group = access_group(principal, ref, Ability.READ_PACKAGE)
-    # GitLab skips per-project checks here ("the sha256 is the protection"); we don't.
-    return _download(request, readable_projects_filter(principal, group), sha256, filename)
+class GroupFile(ProtocolView):
+    def get(self, request: Request, ref: str, sha256: str, filename: str) -> HttpResponse:
+        principal = principal_of(request)
+        group = access_group(principal, ref, Ability.READ_PACKAGE)
+        # GitLab skips per-project checks here ("the sha256 is the protection"); we don't.
+        return _download(request, readable_projects_filter(principal, group), sha256, filename)
 
 
 def _serials(projects: QuerySet[Project]) -> list[tuple[int, int]]:
@@ -171,20 +211,20 @@ def _serials(projects: QuerySet[Project]) -> list[tuple[int, int]]:
 
 
 def _index_page(
-    request: HttpRequest, principal: Principal, scope: Scope, *, title: str, simple_path: str,
+    request: Request, principal: Principal, scope: Scope, *, title: str, simple_path: str,
     version: tuple,
 ) -> HttpResponse:
-    media_type = simple.negotiate(request.headers.get("Accept", ""))
+    renderer = request.accepted_renderer
     return index_cache.cached_page(
-        request, principal, index_cache.page_key(request, "index", *version, media_type),
-        lambda: simple.index_response(
-            selectors.index_entries(scope), title=title,
-            simple_url=_absolute(request, simple_path), media_type=media_type,
-        ),
+        request, principal, index_cache.page_key(request, "index", *version, renderer.media_type),
+        lambda: simple.page_response(simple.IndexPage(
+            list(selectors.index_entries(scope)), title=title,
+            simple_url=_absolute(request, simple_path),
+        ), renderer),
     )
 
 
-def _absolute(request: HttpRequest, path: str) -> str:
+def _absolute(request: Request, path: str) -> str:
     # GitLab's links are absolute and use numeric ids (spec §1.8).
     return request.build_absolute_uri(f"/api/v4/{path}")
 
@@ -196,25 +236,27 @@ def _miss(principal: Principal, group: Group, requested_name: str) -> HttpRespon
     return HttpResponseRedirect(upstream)
 
 
-def _download(request: HttpRequest, scope: object, sha256: str, filename: str) -> HttpResponse:
+def _download(request: Request, scope: object, sha256: str, filename: str) -> HttpResponse:
     if filename.endswith(METADATA_SUFFIX):
         # No distribution is named *.metadata (they end in .whl, .tar.gz or .zip).
-        return _core_metadata(scope, sha256, filename.removesuffix(METADATA_SUFFIX))
+        return _core_metadata(request, scope, sha256, filename.removesuffix(METADATA_SUFFIX))
     package_file = selectors.file_for_download(scope, sha256, filename)
     if package_file is None:
         raise NotFound("Package")
     _record_download(package_file.package)
-    return serve_file(request, package_file)
+    return serve_file(request._request, package_file)
 
 
-def _core_metadata(scope: object, sha256: str, filename: str) -> HttpResponse:
+def _core_metadata(
+    request: Request, scope: object, sha256: str, filename: str
+) -> HttpResponse:
     """PEP 658: `<file URL>.metadata` is the distribution's METADATA file."""
     package_file = selectors.file_for_download(scope, sha256, filename)
     if package_file is None or not package_file.core_metadata:
         raise NotFound("Package")
     response = HttpResponse(bytes(package_file.core_metadata), content_type="text/plain")
     response["ETag"] = f'"{package_file.core_metadata_sha256}"'
-    return response
+    return conditional_file_response(request._request, response)
 
 
 def _record_download(package: Package) -> None:

@@ -1,6 +1,6 @@
 """Render domain errors as GitLab does: JSON bodies with the status each error carries."""
 
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -9,14 +9,6 @@ from registry.http.exceptions import RegistryError
 
 # lib/api/api.rb sets these on every API answer.
 API_HEADERS = {"X-Frame-Options": "SAMEORIGIN", "X-Content-Type-Options": "nosniff"}
-
-
-def error_response(error: RegistryError) -> HttpResponse:
-    """A plain Django response for a RegistryError (for the non-DRF protocol views)."""
-    response = JsonResponse(error.body, status=error.status_code)
-    for name, value in {**API_HEADERS, **error.headers}.items():
-        response[name] = value
-    return response
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
