@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from email.message import Message
 from typing import IO, TypeVar
 
+from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from packages_pypi.names import DistributionFilename, normalize_name, parse_distribution_filename
+from packages_pypi.names import DistributionFilename, parse_distribution_filename
 
 __all__ = [
     "MAX_METADATA_SIZE",
@@ -312,7 +313,7 @@ def _dist_info_matches(dist_info: str, dist: DistributionFilename) -> bool:
         version = Version(version_part)
     except InvalidVersion:
         return False
-    return normalize_name(name_part) == dist.name and version == dist.version
+    return canonicalize_name(name_part) == dist.name and version == dist.version
 
 
 def _read_zip_sdist_metadata(fileobj: IO[bytes], dist: DistributionFilename) -> bytes:

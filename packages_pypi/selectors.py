@@ -10,10 +10,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from packages_pypi.models import Package, PackageFile
-from packages_pypi.names import normalize_name
 from projects.models import Group, Project
 
 INSTALLABLE = (Package.Status.DEFAULT, Package.Status.HIDDEN)
@@ -301,7 +301,7 @@ def package_rows(
     packages = Package.objects.filter(project__in=projects, status__in=INSTALLABLE)
     if search:
         packages = packages.filter(
-            Q(name__icontains=search) | Q(normalized_name__icontains=normalize_name(search))
+            Q(name__icontains=search) | Q(normalized_name__icontains=canonicalize_name(search))
         )
     packages = _with_file_stats(packages.select_related("project", "project__namespace"))
     by_name: dict[tuple[int, str], list[Package]] = {}

@@ -10,11 +10,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
+from packaging.utils import canonicalize_name
 
 from auth_tokens.authentication import authenticate_request
 from packages_pypi import selectors
 from packages_pypi.models import Package
-from packages_pypi.names import normalize_name
 from packages_pypi.protocol import index_cache, simple
 from packages_pypi.protocol.delivery import serve_file
 from packages_pypi.protocol.forwarding import upstream_url_for
@@ -99,7 +99,7 @@ def project_index(request: HttpRequest, principal: Principal, ref: str) -> HttpR
 @pypi_endpoint
 def project_detail(request: HttpRequest, principal: Principal, ref: str, name: str) -> HttpResponse:
     project = access_project(principal, ref, Ability.READ_PACKAGE)
-    normalized = normalize_name(name)
+    normalized = canonicalize_name(name)
     media_type = simple.negotiate(request.headers.get("Accept", ""))
 
     def render() -> HttpResponse:
@@ -144,12 +144,14 @@ def group_index(request: HttpRequest, principal: Principal, ref: str) -> HttpRes
 def group_detail(request: HttpRequest, principal: Principal, ref: str, name: str) -> HttpResponse:
     group = access_group(principal, ref, Ability.READ_PACKAGE)
     # Driven by the name: only projects holding it are checked, however large the group.
-    files = selectors.file_entries(readable_projects_filter(principal, group), normalize_name(name))
+    files = selectors.file_entries(
+        readable_projects_filter(principal, group), canonicalize_name(name)
+    )
     if not files:
         return _miss(principal, group, name)
     return index_cache.conditional(request, principal, simple.project_response(
         files,
-        normalized_name=normalize_name(name),
+        normalized_name=canonicalize_name(name),
         files_url=_absolute(request, f"groups/{group.pk}/-/packages/pypi/files"),
         media_type=simple.negotiate(request.headers.get("Accept", "")),
     ))
