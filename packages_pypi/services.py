@@ -17,7 +17,12 @@ from packaging.utils import canonicalize_name, canonicalize_version
 
 from packages_pypi.blobs import blob_delete, blob_save
 from packages_pypi.exceptions import FileAlreadyExists, InvalidUpload
-from packages_pypi.metadata import CoreMetadata, InvalidDistribution, read_core_metadata
+from packages_pypi.metadata import (
+    CoreMetadata,
+    InvalidDistribution,
+    read_core_metadata,
+    validate_core_metadata,
+)
 from packages_pypi.models import Package, PackageFile
 from packages_pypi.names import (
     DistributionFilename,
@@ -100,6 +105,12 @@ def _read_metadata(received: ReceivedFile, form: UploadForm) -> CoreMetadata:
     _check_length(Package, "version", metadata.version, "Version in the file's metadata")
     # Refused rather than truncated (as the other fields are): a cut specifier would be wrong.
     _check_length(PackageFile, "requires_python", metadata.requires_python, "Requires-Python")
+    try:
+        # After the length checks: packaging turns a version of over 4,300 digits into a
+        # ValueError, where "too long" says what is wrong.
+        validate_core_metadata(metadata)
+    except InvalidDistribution as error:
+        raise InvalidUpload(str(error)) from error
     if canonicalize_name(metadata.name) != canonicalize_name(form.name):
         raise InvalidUpload(
             f"The name in the file's metadata ({metadata.name!r}) differs from {form.name!r}."
