@@ -4,7 +4,7 @@ What a caller may see comes from the access policy's query forms; a single objec
 through `access_project` / `access_group`.
 """
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from projects.access import visible_groups, visible_projects
@@ -142,14 +142,8 @@ def _ancestors(paths: list[str]) -> set[str]:
 
 
 def projects_visible(principal: Principal, *, search: str = "") -> QuerySet[Project]:
-    """Projects the viewer may read, with a count of their installable packages."""
-    projects = Project.objects.select_related("namespace").annotate(
-        package_count=Count(
-            "pypi_packages__normalized_name",
-            distinct=True,
-            filter=Q(pypi_packages__status__in=(0, 1)),
-        )
-    )
+    """Projects the viewer may read (packages_pypi's selectors add what they hold)."""
+    projects = Project.objects.select_related("namespace")
     if search:
         projects = projects.filter(Q(name__icontains=search) | Q(full_path__icontains=search))
     if principal.user is not None and principal.user.is_blocked:

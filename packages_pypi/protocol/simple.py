@@ -9,8 +9,8 @@ from collections.abc import Iterable
 
 from django.http import HttpResponse
 from django.utils.html import escape
-from packaging.version import InvalidVersion, Version
 
+from packages_pypi.names import version_sort_key
 from packages_pypi.selectors import FileEntry, IndexEntry
 
 API_VERSION = "1.1"
@@ -146,10 +146,4 @@ def _file_json(entry: FileEntry, files_url: str) -> dict:
 
 
 def _sorted_versions(versions: set[str]) -> list[str]:
-    def key(version: str) -> tuple[int, Version | str]:
-        try:
-            return (1, Version(version))
-        except InvalidVersion:
-            return (0, version)
-
-    return sorted(versions, key=key)
+    return sorted(versions, key=version_sort_key)
