@@ -435,3 +435,10 @@ def test_repr_does_not_dump_the_raw_bytes():
     metadata = parse_core_metadata(b"Name: pkg\n\n" + b"x" * 10_000)
 
     assert "raw=" not in repr(metadata)
+
+
+def test_the_builders_take_the_core_fields_keywords_and_nothing_else():
+    with pytest.raises(TypeError, match="summry"):
+        build_wheel("pkg", "1.0", summry="typo")
+    with pytest.raises(TypeError, match="summry"):
+        build_sdist("pkg", "1.0", summry="typo")
