@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import email.parser
-import email.policy
 import os
 import re
 import struct
 import tarfile
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from email.message import Message
-from typing import IO, TypeVar
+from typing import IO, TypeVar, cast
 
+from packaging.metadata import Metadata, RawMetadata, parse_email
+from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from packages_pypi.names import DistributionFilename, normalize_name, parse_distribution_filename
+from packages_pypi.names import DistributionFilename, parse_distribution_filename
 
 __all__ = [
     "MAX_METADATA_SIZE",
@@ -28,9 +27,11 @@ __all__ = [
     "MAX_ZIP_DIRECTORY_SIZE",
     "MAX_ZIP_MEMBERS",
     "CoreMetadata",
+    "InvalidCoreMetadata",
     "InvalidDistribution",
     "parse_core_metadata",
     "read_core_metadata",
+    "validate_core_metadata",
 ]
 
 PathOrFile = str | os.PathLike[str] | IO[bytes]
@@ -76,6 +77,21 @@ _CONTINUATION_PREFIX = re.compile(r"^(?: {8}\|| {7}\|| {8}|[ \t])")
 
 class InvalidDistribution(ValueError):
     """Raised when an uploaded file is not a well-formed wheel or sdist."""
+
+
+class InvalidCoreMetadata(InvalidDistribution):
+    """METADATA / PKG-INFO that packaging cannot parse or refuses; names each field."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.fields = tuple(name for name, _ in problems)
+        details = "; ".join(f"{_label(name)}: {reason}" for name, reason in problems)
+        super().__init__(f"The file's metadata is invalid: {details}.")
+
+
+def _label(name: str) -> str:
+    """A field as the core metadata specification spells it: "requires-python" is
+    "Requires-Python"."""
+    return "-".join(part.capitalize() for part in name.split("-"))
 
 
 class _TarTooComplex(Exception):
@@ -132,6 +148,8 @@ class CoreMetadata:
 
     # The exact METADATA / PKG-INFO bytes, served verbatim as the PEP 658 ".metadata" file.
     raw: bytes = field(repr=False)
+    # What packaging's parse_email made of them, for validate_core_metadata.
+    fields: RawMetadata = field(repr=False, compare=False)
     metadata_version: str
     name: str
     version: str
@@ -158,7 +176,8 @@ def read_core_metadata(path_or_file: PathOrFile, filename: str) -> CoreMetadata:
     ``filename`` is the uploaded name and decides the format (wheel, ``.tar.gz`` or ``.zip``
     sdist). A file object must be binary and seekable; its position is restored afterwards.
     Raises ``InvalidFilename`` for a bad filename and ``InvalidDistribution`` for a bad archive
-    (both are ``ValueError``).
+    or metadata packaging cannot parse (both are ``ValueError``). The values are checked by
+    ``validate_core_metadata``.
     """
     dist = parse_distribution_filename(filename)
     with _open_binary(path_or_file) as fileobj:
@@ -167,59 +186,105 @@ def read_core_metadata(path_or_file: PathOrFile, filename: str) -> CoreMetadata:
 
 
 def parse_core_metadata(raw: bytes) -> CoreMetadata:
-    """Parse METADATA / PKG-INFO bytes leniently (no packaging.metadata validation)."""
-    # compat32 is the RFC 822 dialect core metadata is written in. The bytes are decoded as
-    # UTF-8 up front (PEP 566 mandates UTF-8) instead of via BytesParser, whose ASCII +
-    # surrogateescape decoding makes get_payload() turn every non-ASCII body byte into U+FFFD.
-    text = raw.decode("utf-8", errors="replace").removeprefix("\ufeff")
-    message = email.parser.Parser(policy=email.policy.compat32).parsestr(text, headersonly=True)
-    one = _single_value_getter(message)
-    many = _multi_value_getter(message)
+    """Parse METADATA / PKG-INFO bytes with packaging's `parse_email`.
+
+    Refuses bytes that are not UTF-8 (InvalidDistribution) and known fields packaging could
+    not parse (InvalidCoreMetadata): a single-value field given twice, a description both in
+    a header and in the body, a malformed Project-URL. Unknown fields are ignored, as pip
+    and GitLab ignore them (they stay in the bytes served as the PEP 658 file).
+    """
+    try:
+        # PEP 566 mandates UTF-8; packaging would turn other bytes into mojibake.
+        text = raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as error:
+        raise InvalidDistribution(
+            f"The file's metadata is not UTF-8 ({error.reason} at byte {error.start})."
+        ) from error
+    fields, unparsed = parse_email(text)
+    malformed = [
+        (name, _unparsed_reason(name, values))
+        for name, values in sorted(unparsed.items())
+        if name.replace("-", "_") in _RAW_FIELDS or f"{name.replace('-', '_')}s" in _RAW_FIELDS
+    ]
+    if malformed:
+        raise InvalidCoreMetadata(malformed)
+    description = fields.get("description", "")
+    if description and not _body(text):
+        # Metadata 1.x keeps it in an indented header; 2.1 (PEP 566) moved it to the body.
+        description = _dedent_continuations(description)
     return CoreMetadata(
         raw=raw,
-        metadata_version=one("Metadata-Version"),
-        name=one("Name"),
-        version=one("Version"),
-        summary=one("Summary"),
-        # Metadata 2.1 (PEP 566) moved the description into the body; older files use a header.
-        description=one("Description", multiline=True) or _body(message),
-        description_content_type=one("Description-Content-Type"),
-        keywords=one("Keywords"),
-        author=one("Author"),
-        author_email=one("Author-email"),
-        maintainer=one("Maintainer"),
-        maintainer_email=one("Maintainer-email"),
-        license=one("License", multiline=True),
-        license_expression=one("License-Expression"),
-        home_page=one("Home-page"),
-        requires_python=one("Requires-Python"),
-        requires_dist=many("Requires-Dist"),
-        classifiers=many("Classifier"),
-        project_urls=many("Project-URL"),
+        fields=fields,
+        metadata_version=_one(fields, "metadata_version"),
+        name=_one(fields, "name"),
+        version=_one(fields, "version"),
+        summary=_one(fields, "summary"),
+        description=description,
+        description_content_type=_one(fields, "description_content_type"),
+        keywords=",".join(fields.get("keywords", [])),
+        author=_one(fields, "author"),
+        author_email=_one(fields, "author_email"),
+        maintainer=_one(fields, "maintainer"),
+        maintainer_email=_one(fields, "maintainer_email"),
+        license=_dedent_continuations(fields.get("license", "")),
+        license_expression=_one(fields, "license_expression"),
+        home_page=_one(fields, "home_page"),
+        requires_python=_one(fields, "requires_python"),
+        requires_dist=_many(fields.get("requires_dist", [])),
+        classifiers=_many(fields.get("classifiers", [])),
+        project_urls=_many(
+            f"{label}, {url}" for label, url in fields.get("project_urls", {}).items()
+        ),
     )
 
 
-def _single_value_getter(message: Message) -> Callable[..., str]:
-    """Return a getter for the first value of a header, ``""`` when absent."""
+def validate_core_metadata(metadata: CoreMetadata) -> None:
+    """Refuse values packaging's validators refuse (`Metadata.from_raw`), naming each field.
 
-    def get(header: str, *, multiline: bool = False) -> str:
-        values = message.get_all(header) or []
-        if not values:
-            return ""
-        value = str(values[0])
-        return _dedent_continuations(value) if multiline else _unfold(value)
+    Names and versions (PEP 508/440), specifiers, requirements, content types, license
+    expressions, a one-line summary. Two checks of `from_raw(validate=True)` are left out,
+    on purpose, as GitLab and pip accept such files: a field newer than the file's
+    Metadata-Version (setuptools 56 to 76 write License-File into 2.1 metadata), and
+    Metadata-Version 2.0 (wheel before 0.31 wrote it), checked as 2.1.
+    """
+    fields = dict(metadata.fields)
+    if fields.get("metadata_version") == "2.0":
+        fields["metadata_version"] = "2.1"
+    problems = [
+        (_EMAIL_NAMES.get(key, key), "is missing") for key in _REQUIRED if key not in fields
+    ]
+    # Without validate, each field is checked when it is read (packaging's documented lazy
+    # mode), which is what skips the field-age check.
+    checked = Metadata.from_raw(cast(RawMetadata, fields), validate=False)
+    for key in sorted(set(fields)):
+        try:
+            getattr(checked, key)
+        except ValueError as error:  # packaging's InvalidMetadata, or an int of over 4,300 digits
+            problems.append((getattr(error, "field", key), str(error)))
+    if problems:
+        raise InvalidCoreMetadata(problems)
 
-    return get
+
+_RAW_FIELDS = frozenset(RawMetadata.__annotations__)
+_REQUIRED = ("metadata_version", "name", "version")
+_EMAIL_NAMES = {key: key.replace("_", "-") for key in _REQUIRED}
 
 
-def _multi_value_getter(message: Message) -> Callable[[str], tuple[str, ...]]:
-    """Return a getter for every non-empty value of a repeatable header."""
+def _unparsed_reason(name: str, values: list[str]) -> str:
+    if name == "description" and len(values) > 1:
+        return "is given twice (as a header and as the body)"
+    if len(values) > 1:
+        return f"appears {len(values)} times"
+    return "is malformed"
 
-    def get(header: str) -> tuple[str, ...]:
-        values = (_unfold(str(value)) for value in message.get_all(header) or [])
-        return tuple(value for value in values if value)
 
-    return get
+def _one(fields: RawMetadata, key: str) -> str:
+    value = fields.get(key, "")
+    return _unfold(value) if isinstance(value, str) else ""
+
+
+def _many(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value for value in map(_unfold, values) if value)
 
 
 def _unfold(value: str) -> str:
@@ -234,10 +299,13 @@ def _dedent_continuations(value: str) -> str:
     return "\n".join(lines).strip()
 
 
-def _body(message: Message) -> str:
-    """Return the message body (the PEP 566 description), ``""`` when there is none."""
-    payload = message.get_payload()
-    return payload if isinstance(payload, str) else ""
+_HEADERS_END = re.compile(r"\r?\n\r?\n")
+
+
+def _body(text: str) -> str:
+    """What follows the first empty line: the PEP 566 description, ``""`` when there is none."""
+    parts = _HEADERS_END.split(text, maxsplit=1)
+    return parts[1] if len(parts) == 2 else ""
 
 
 @contextmanager
@@ -312,7 +380,7 @@ def _dist_info_matches(dist_info: str, dist: DistributionFilename) -> bool:
         version = Version(version_part)
     except InvalidVersion:
         return False
-    return normalize_name(name_part) == dist.name and version == dist.version
+    return canonicalize_name(name_part) == dist.name and version == dist.version
 
 
 def _read_zip_sdist_metadata(fileobj: IO[bytes], dist: DistributionFilename) -> bytes:

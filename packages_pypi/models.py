@@ -8,18 +8,35 @@ from packages_pypi.blobs import blob_key
 from projects.models import Project
 
 
+# GitLab's statuses and numbers (packages_packages.status, packages_package_files.status).
+# Outside the models so that their constraints can name them.
+class PackageStatus(models.IntegerChoices):
+    DEFAULT = 0, "default"
+    HIDDEN = 1, "hidden"
+    PROCESSING = 2, "processing"
+    ERROR = 3, "error"
+    PENDING_DESTRUCTION = 4, "pending_destruction"
+
+
+class PackageFileStatus(models.IntegerChoices):
+    DEFAULT = 0, "default"
+    PENDING_DESTRUCTION = 1, "pending_destruction"
+    PROCESSING = 2, "processing"
+    ERROR = 3, "error"
+
+
+# What pip may install: a hidden package installs but is left out of lists (as in GitLab);
+# of files, only DEFAULT ones.
+INSTALLABLE = (PackageStatus.DEFAULT, PackageStatus.HIDDEN)
+
+
 class Package(models.Model):
     """One version of a Python project in a registry project (GitLab's packages_packages row).
 
     Package-level metadata is the latest upload's, as in GitLab (spec §3.3).
     """
 
-    class Status(models.IntegerChoices):
-        DEFAULT = 0, "default"
-        HIDDEN = 1, "hidden"
-        PROCESSING = 2, "processing"
-        ERROR = 3, "error"
-        PENDING_DESTRUCTION = 4, "pending_destruction"
+    Status = PackageStatus
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="pypi_packages")
     name = models.CharField(max_length=255)  # as uploaded
@@ -51,7 +68,7 @@ class Package(models.Model):
             # raw strings, so `My.Pkg 1.0` and `my-pkg 1.0.0` became two (spec §3.3 quirk).
             models.UniqueConstraint(
                 fields=["project", "normalized_name", "canonical_version"],
-                condition=~Q(status=4),
+                condition=~Q(status=PackageStatus.PENDING_DESTRUCTION),
                 name="pypi_package_unique_live_version",
             ),
         ]
@@ -59,10 +76,6 @@ class Package(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.version}"
-
-    @property
-    def installable(self) -> bool:
-        return self.status in (self.Status.DEFAULT, self.Status.HIDDEN)
 
 
 def _blob_key(instance: "PackageFile", filename: str) -> str:
@@ -72,11 +85,7 @@ def _blob_key(instance: "PackageFile", filename: str) -> str:
 class PackageFile(models.Model):
     """A distribution file (wheel or sdist) of a package, with its digests and core metadata."""
 
-    class Status(models.IntegerChoices):
-        DEFAULT = 0, "default"
-        PENDING_DESTRUCTION = 1, "pending_destruction"
-        PROCESSING = 2, "processing"
-        ERROR = 3, "error"
+    Status = PackageFileStatus
 
     package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="files")
     # Denormalised from the package so that a filename is unique per project by constraint.
@@ -113,14 +122,10 @@ class PackageFile(models.Model):
             # unless the first is being deleted. A constraint, so that a race has one winner.
             models.UniqueConstraint(
                 fields=["project", "file_name"],
-                condition=~Q(status=1),
+                condition=~Q(status=PackageFileStatus.PENDING_DESTRUCTION),
                 name="pypi_file_unique_live_name",
             ),
         ]
 
     def __str__(self) -> str:
         return self.file_name
-
-    @property
-    def installable(self) -> bool:
-        return self.status == self.Status.DEFAULT

@@ -6,9 +6,13 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from packaging.tags import Tag
 from packaging.utils import (
+    BuildTag,
+    InvalidName,
     InvalidSdistFilename,
     InvalidWheelFilename,
+    canonicalize_name,
     parse_sdist_filename,
     parse_wheel_filename,
 )
@@ -23,8 +27,8 @@ __all__ = [
     "filename_matches",
     "is_valid_project_name",
     "is_valid_version",
-    "normalize_name",
     "parse_distribution_filename",
+    "version_sort_key",
 ]
 
 DistributionKind = Literal["bdist_wheel", "sdist"]
@@ -32,10 +36,6 @@ DistributionKind = Literal["bdist_wheel", "sdist"]
 # Order matters only for the error message; ".tar.gz" and ".zip" are the sdist forms that
 # packaging's parse_sdist_filename understands (".zip" is legacy but old tools still upload it).
 ACCEPTED_EXTENSIONS: tuple[str, ...] = (".whl", ".tar.gz", ".zip")
-
-# PEP 508 "names" rule. re.ASCII is essential: with re.IGNORECASE alone, Python also
-# matches non-ASCII letters that case-fold into [A-Z] (e.g. U+212A KELVIN SIGN, U+017F).
-_PROJECT_NAME_RE = re.compile(r"([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])", re.IGNORECASE | re.ASCII)
 
 # The same version rule GitLab's PyPI registry applies (a PEP 440 superset-ish regex),
 # so clients that work against GitLab see identical accept/reject decisions here.
@@ -55,11 +55,11 @@ _FORBIDDEN_FILENAME_CHARS = re.compile(r"[/\\\x00-\x1f\x7f]")
 # "+" local labels), wheel tags and the extensions. Anything else (non-ASCII look-alikes such
 # as U+FF46, quotes, spaces, "%") is refused: it would end up in headers and HTML attributes.
 _FILENAME_CHARS = re.compile(r"[A-Za-z0-9._+!-]+", re.ASCII)
-# PEP 427 tags: alphanumerics and "_", compressed tag sets joined by "."; packaging's
-# parse_wheel_filename only splits them, so `an"y` would pass.
-_TAG_RE = re.compile(r"[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*", re.ASCII)
-# PEP 427 build tag: starts with a digit.
-_BUILD_TAG_RE = re.compile(r"[0-9][A-Za-z0-9_]*", re.ASCII)
+# What packaging (26.4) leaves unchecked in a wheel's tags: it refuses an interpreter tag
+# that is not an identifier, empty components and a build tag not starting with a digit,
+# but lets any other character through in the ABI and platform tags and after the build
+# number's digits (`py3-none-an+y`, `1+x`). PEP 427 allows only alphanumerics and "_" there.
+_TAG_PART_RE = re.compile(r"[A-Za-z0-9_]*", re.ASCII)
 # The column that stores it, and what most file systems allow for one name.
 MAX_FILENAME_LENGTH = 255
 
@@ -79,14 +79,13 @@ class DistributionFilename:
     python_tag: str
 
 
-def normalize_name(name: str) -> str:
-    """Return the PEP 503 normalized form of a project name."""
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def is_valid_project_name(name: str) -> bool:
     """Return True when ``name`` is a valid PEP 508 project name (ASCII only)."""
-    return _PROJECT_NAME_RE.fullmatch(name) is not None
+    try:
+        canonicalize_name(name, validate=True)
+    except InvalidName:
+        return False
+    return True
 
 
 def is_valid_version(version: str) -> bool:
@@ -98,6 +97,14 @@ def is_valid_version(version: str) -> bool:
     except ValueError:  # InvalidVersion, or an int of over 4,300 digits
         return False
     return True
+
+
+def version_sort_key(version: str) -> tuple[int, Version | str]:
+    """Sort key by PEP 440; a version that does not parse sorts below all that do."""
+    try:
+        return (1, Version(version))
+    except ValueError:  # InvalidVersion, or an int of over 4,300 digits
+        return (0, version)
 
 
 def parse_distribution_filename(filename: str) -> DistributionFilename:
@@ -115,7 +122,7 @@ def parse_distribution_filename(filename: str) -> DistributionFilename:
 
 def filename_matches(dist: DistributionFilename, name: str, version: str) -> bool:
     """Return True when the parsed filename belongs to project ``name`` at ``version``."""
-    if dist.name != normalize_name(name):
+    if dist.name != canonicalize_name(name):
         return False
     try:
         # PEP 440 equality: "1.0" == "1.0.0" and "1.0RC1" == "1.0rc1".
@@ -150,12 +157,12 @@ def _check_filename_is_safe(filename: str) -> None:
 def _parse_wheel(filename: str) -> DistributionFilename:
     """Parse a PEP 427 wheel filename."""
     try:
-        name, version, _build, _tags = parse_wheel_filename(filename)
+        name, version, build, tags = parse_wheel_filename(filename)
     except (InvalidWheelFilename, InvalidVersion) as exc:
         raise InvalidFilename(str(exc)) from exc
     parts = filename[: -len(".whl")].split("-")
     _check_name_part(filename, parts[0])
-    _check_wheel_tags(filename, parts)
+    _check_wheel_tags(filename, tags, build, parts[2] if build else "")
     # PEP 427: {name}-{ver}(-{build})?-{python tag}-{abi tag}-{platform tag}.whl; the python
     # tag is kept verbatim (e.g. "py2.py3") because that is what PyPI reports as python_version.
     return DistributionFilename(
@@ -177,14 +184,16 @@ def _parse_sdist(filename: str) -> DistributionFilename:
     )
 
 
-def _check_wheel_tags(filename: str, parts: list[str]) -> None:
-    """The python, abi and platform tags (and any build tag) use PEP 427's characters."""
-    for tag in parts[-3:]:
-        if not _TAG_RE.fullmatch(tag):
-            raise InvalidFilename(f"Invalid filename {filename!a}: {tag!a} is not a valid tag.")
-    if len(parts) == 6 and not _BUILD_TAG_RE.fullmatch(parts[2]):
+def _check_wheel_tags(
+    filename: str, tags: frozenset[Tag], build: BuildTag, build_text: str
+) -> None:
+    """The ABI and platform tags, and a build tag's suffix, use PEP 427's characters."""
+    for part in sorted({part for tag in tags for part in (tag.abi, tag.platform)}):
+        if not _TAG_PART_RE.fullmatch(part):
+            raise InvalidFilename(f"Invalid filename {filename!a}: {part!a} is not a valid tag.")
+    if build and not _TAG_PART_RE.fullmatch(build[1]):
         raise InvalidFilename(
-            f"Invalid filename {filename!a}: {parts[2]!a} is not a valid build tag."
+            f"Invalid filename {filename!a}: {build_text!a} is not a valid build tag."
         )
 
 

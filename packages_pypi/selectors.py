@@ -10,13 +10,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
-from packaging.version import InvalidVersion, Version
+from packaging.utils import canonicalize_name
+from packaging.version import Version
 
-from packages_pypi.models import Package, PackageFile
-from packages_pypi.names import normalize_name
+from packages_pypi.models import INSTALLABLE, Package, PackageFile
+from packages_pypi.names import version_sort_key
 from projects.models import Group, Project
-
-INSTALLABLE = (Package.Status.DEFAULT, Package.Status.HIDDEN)
 
 
 @dataclass(frozen=True)
@@ -123,6 +122,17 @@ def file_for_download(projects: Scope, sha256: str, filename: str) -> PackageFil
         .select_related("package")
         .order_by("-package_id", "-id")
         .first()
+    )
+
+
+def with_package_count(projects: QuerySet[Project]) -> QuerySet[Project]:
+    """`projects` annotated with `package_count`: their installable package names (one query)."""
+    return projects.annotate(
+        package_count=Count(
+            "pypi_packages__normalized_name",
+            distinct=True,
+            filter=Q(pypi_packages__status__in=INSTALLABLE),
+        )
     )
 
 
@@ -247,7 +257,6 @@ def package_files_list(*, package: Package) -> QuerySet[PackageFile]:
     )
 
 
-INSTALLABLE = (Package.Status.DEFAULT, Package.Status.HIDDEN)
 LIVE_FILE = Q(files__status=PackageFile.Status.DEFAULT)
 SORTS = {
     "created_desc": "Last uploaded",
@@ -271,11 +280,7 @@ class PackageRow:
 
 
 def version_key(package: Package) -> tuple[int, Version | str]:
-    """Sort key by PEP 440; a version that does not parse sorts below all that do."""
-    try:
-        return (1, Version(package.version))
-    except InvalidVersion:
-        return (0, package.version)
+    return version_sort_key(package.version)
 
 
 def _with_file_stats(packages: QuerySet[Package]) -> QuerySet[Package]:
@@ -301,7 +306,7 @@ def package_rows(
     packages = Package.objects.filter(project__in=projects, status__in=INSTALLABLE)
     if search:
         packages = packages.filter(
-            Q(name__icontains=search) | Q(normalized_name__icontains=normalize_name(search))
+            Q(name__icontains=search) | Q(normalized_name__icontains=canonicalize_name(search))
         )
     packages = _with_file_stats(packages.select_related("project", "project__namespace"))
     by_name: dict[tuple[int, str], list[Package]] = {}

@@ -13,11 +13,16 @@ from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Model, QuerySet
-from packaging.utils import canonicalize_version
+from packaging.utils import canonicalize_name, canonicalize_version
 
 from packages_pypi.blobs import blob_delete, blob_save
 from packages_pypi.exceptions import FileAlreadyExists, InvalidUpload
-from packages_pypi.metadata import CoreMetadata, InvalidDistribution, read_core_metadata
+from packages_pypi.metadata import (
+    CoreMetadata,
+    InvalidDistribution,
+    read_core_metadata,
+    validate_core_metadata,
+)
 from packages_pypi.models import Package, PackageFile
 from packages_pypi.names import (
     DistributionFilename,
@@ -25,7 +30,6 @@ from packages_pypi.names import (
     filename_matches,
     is_valid_project_name,
     is_valid_version,
-    normalize_name,
     parse_distribution_filename,
 )
 from packages_pypi.received import ReceivedFile, UploadForm
@@ -101,7 +105,13 @@ def _read_metadata(received: ReceivedFile, form: UploadForm) -> CoreMetadata:
     _check_length(Package, "version", metadata.version, "Version in the file's metadata")
     # Refused rather than truncated (as the other fields are): a cut specifier would be wrong.
     _check_length(PackageFile, "requires_python", metadata.requires_python, "Requires-Python")
-    if normalize_name(metadata.name) != normalize_name(form.name):
+    try:
+        # After the length checks: packaging turns a version of over 4,300 digits into a
+        # ValueError, where "too long" says what is wrong.
+        validate_core_metadata(metadata)
+    except InvalidDistribution as error:
+        raise InvalidUpload(str(error)) from error
+    if canonicalize_name(metadata.name) != canonicalize_name(form.name):
         raise InvalidUpload(
             f"The name in the file's metadata ({metadata.name!r}) differs from {form.name!r}."
         )
@@ -176,7 +186,7 @@ def _package_upsert(
     """
     package, _ = Package.objects.exclude(status=Package.Status.PENDING_DESTRUCTION).get_or_create(
         project=project,
-        normalized_name=normalize_name(form.name),
+        normalized_name=canonicalize_name(form.name),
         canonical_version=canonicalize_version(form.version),
         defaults={"name": form.name, "version": form.version, "creator": principal.user},
     )

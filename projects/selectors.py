@@ -4,7 +4,7 @@ What a caller may see comes from the access policy's query forms; a single objec
 through `access_project` / `access_group`.
 """
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from projects.access import (
     member_groups_filter,
@@ -89,14 +89,8 @@ def parse_visibility(name: str | None) -> int | None:
 
 
 def projects_visible(principal: Principal, *, search: str = "") -> QuerySet[Project]:
-    """Projects the viewer may read, with a count of their installable packages."""
-    projects = visible_projects(principal).select_related("namespace").annotate(
-        package_count=Count(
-            "pypi_packages__normalized_name",
-            distinct=True,
-            filter=Q(pypi_packages__status__in=(0, 1)),
-        )
-    )
+    """Projects the viewer may read (packages_pypi's selectors add what they hold)."""
+    projects = visible_projects(principal).select_related("namespace")
     if search:
         projects = projects.filter(Q(name__icontains=search) | Q(full_path__icontains=search))
     return projects.order_by("full_path")

@@ -8,7 +8,6 @@ from django.views.generic import RedirectView
 from auth_tokens.web import views as token_views
 from packages_pypi.web import namespaces as namespace_views
 from packages_pypi.web import views as package_views
-from projects.web import views as project_views
 from registry import views
 
 # A database that cannot be reached answers 503 with Retry-After, not 500.
@@ -34,7 +33,7 @@ urlpatterns = [
     path("api/v4/", include("auth_tokens.api.urls")),
     path("api/v4/", include("projects.api.urls")),
     # The web UI: GitLab's page paths, ending in the catch-all `/<group>/<project>`.
-    path("", project_views.dashboard, name="dashboard"),
+    path("", namespace_views.dashboard, name="dashboard"),
     path("users/sign_in", auth_views.LoginView.as_view(
         template_name="users/sign_in.html", next_page="/", redirect_authenticated_user=True,
     ), name="sign_in"),

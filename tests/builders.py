@@ -16,13 +16,15 @@ import warnings
 import zipfile
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 __all__ = [
+    "CoreFields",
     "build_metadata",
     "build_sdist",
     "build_wheel",
@@ -40,73 +42,62 @@ _ZIP_DATE_TIME = (2020, 1, 1, 0, 0, 0)
 _TAR_MTIME = 1_577_836_800
 
 
-def build_metadata(
-    name: str,
-    version: str,
-    *,
-    requires_python: str = "",
-    summary: str = "",
-    description: str = "",
-    description_content_type: str = "text/markdown",
-    keywords: str = "",
-    author_email: str = "",
-    extra_metadata: Mapping[str, MetadataValue] | None = None,
-) -> bytes:
+@dataclass(frozen=True)
+class CoreFields:
+    """The core metadata a built wheel or sdist declares: what `build_wheel`, `build_sdist`
+    (and `tests.pypi_driver.wheel` / `sdist`) take as keywords, in one place."""
+
+    requires_python: str = ""
+    summary: str = ""
+    description: str = ""
+    description_content_type: str = "text/markdown"
+    keywords: str = ""
+    author_email: str = ""
+    # Any other header, repeated for a sequence (Classifier, Requires-Dist, ...).
+    extra_metadata: Mapping[str, MetadataValue] | None = None
+
+
+def build_metadata(name: str, version: str, fields: CoreFields = CoreFields()) -> bytes:
     """Return Metadata-Version 2.1 bytes, with the description in the body (PEP 566)."""
     headers: list[tuple[str, str]] = [
         ("Metadata-Version", "2.1"),
         ("Name", name),
         ("Version", version),
-        ("Summary", summary),
-        ("Keywords", keywords),
-        ("Author-email", author_email),
-        ("Requires-Python", requires_python),
-        ("Description-Content-Type", description_content_type),
+        ("Summary", fields.summary),
+        ("Keywords", fields.keywords),
+        ("Author-email", fields.author_email),
+        ("Requires-Python", fields.requires_python),
+        ("Description-Content-Type", fields.description_content_type),
     ]
-    for key, value in (extra_metadata or {}).items():
+    for key, value in (fields.extra_metadata or {}).items():
         values = [value] if isinstance(value, str) else list(value)
         headers.extend((key, item) for item in values)
     head = "".join(f"{key}: {value}\n" for key, value in headers if value)
-    return f"{head}\n{description}".encode()
+    return f"{head}\n{fields.description}".encode()
 
 
 def build_wheel(
     name: str,
     version: str,
     *,
-    requires_python: str = "",
-    summary: str = "",
-    description: str = "",
-    description_content_type: str = "text/markdown",
-    keywords: str = "",
-    author_email: str = "",
-    extra_metadata: Mapping[str, MetadataValue] | None = None,
     payload_size: int = 0,
     dist_info_name: str | None = None,
+    **metadata: Any,
 ) -> tuple[str, bytes]:
     """Return ``(filename, bytes)`` of an installable pure-Python ``py3-none-any`` wheel.
 
-    The wheel holds an importable package named after the normalized project name with
-    ``_`` (exposing ``__version__`` and ``hello()``), plus ``payload.bin`` of
-    ``payload_size`` incompressible bytes when asked. ``dist_info_name`` overrides the full
-    ``.dist-info`` directory name (e.g. ``"other-1.0.dist-info"``) to build broken wheels.
+    ``metadata`` are `CoreFields` keywords. The wheel holds an importable package named after
+    the normalized project name with ``_`` (exposing ``__version__`` and ``hello()``), plus
+    ``payload.bin`` of ``payload_size`` incompressible bytes when asked. ``dist_info_name``
+    overrides the full ``.dist-info`` directory name (e.g. ``"other-1.0.dist-info"``) to
+    build broken wheels.
     """
+    fields = CoreFields(**metadata)
     module = _module_name(name)
     stem = f"{module}-{_filename_version(version)}"
     dist_info = dist_info_name or f"{stem}.dist-info"
-    metadata = build_metadata(
-        name,
-        version,
-        requires_python=requires_python,
-        summary=summary,
-        description=description,
-        description_content_type=description_content_type,
-        keywords=keywords,
-        author_email=author_email,
-        extra_metadata=extra_metadata,
-    )
     files = _module_files(module, name, version, payload_size)
-    files[f"{dist_info}/METADATA"] = metadata
+    files[f"{dist_info}/METADATA"] = build_metadata(name, version, fields)
     files[f"{dist_info}/WHEEL"] = _wheel_file()
     # PEP 376/427: RECORD lists every file with its hash and size, and itself without either.
     files[f"{dist_info}/RECORD"] = _record(files, f"{dist_info}/RECORD")
@@ -117,40 +108,24 @@ def build_sdist(
     name: str,
     version: str,
     *,
-    requires_python: str = "",
-    summary: str = "",
-    description: str = "",
-    description_content_type: str = "text/markdown",
-    keywords: str = "",
-    author_email: str = "",
-    extra_metadata: Mapping[str, MetadataValue] | None = None,
     payload_size: int = 0,
     archive_format: Literal["tar.gz", "zip"] = "tar.gz",
     top_dir: str | None = None,
+    **metadata: Any,
 ) -> tuple[str, bytes]:
     """Return ``(filename, bytes)`` of a plausible sdist named per PEP 625.
 
-    It contains ``<top>/PKG-INFO``, ``<top>/pyproject.toml`` (setuptools backend) and the
-    package. ``archive_format="zip"`` builds a legacy zip sdist; ``top_dir`` overrides the
-    top-level directory name.
+    ``metadata`` are `CoreFields` keywords. It contains ``<top>/PKG-INFO``,
+    ``<top>/pyproject.toml`` (setuptools backend) and the package. ``archive_format="zip"``
+    builds a legacy zip sdist; ``top_dir`` overrides the top-level directory name.
     """
+    fields = CoreFields(**metadata)
     module = _module_name(name)
     stem = f"{module}-{_filename_version(version)}"
     top = top_dir or stem
-    pkg_info = build_metadata(
-        name,
-        version,
-        requires_python=requires_python,
-        summary=summary,
-        description=description,
-        description_content_type=description_content_type,
-        keywords=keywords,
-        author_email=author_email,
-        extra_metadata=extra_metadata,
-    )
     files = {
-        f"{top}/PKG-INFO": pkg_info,
-        f"{top}/pyproject.toml": _pyproject(name, version, requires_python),
+        f"{top}/PKG-INFO": build_metadata(name, version, fields),
+        f"{top}/pyproject.toml": _pyproject(name, version, fields.requires_python),
     }
     for path, data in _module_files(module, name, version, payload_size).items():
         files[f"{top}/{path}"] = data

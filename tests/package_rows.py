@@ -3,15 +3,15 @@
 import hashlib
 
 from django.core.files.base import ContentFile
+from packaging.utils import canonicalize_name
 
 from packages_pypi.models import Package, PackageFile
-from packages_pypi.names import normalize_name
 from projects.models import Project
 
 
 def make_package(project: Project, name: str = "my-pkg", version: str = "1.0", **fields) -> Package:
     return Package.objects.create(
-        project=project, name=name, normalized_name=normalize_name(name),
+        project=project, name=name, normalized_name=canonicalize_name(name),
         version=version, canonical_version=version, **fields,
     )
 

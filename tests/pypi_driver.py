@@ -26,6 +26,7 @@ class Dist:
 
 
 def wheel(name: str, version: str = "1.0.0", **metadata: object) -> Dist:
+    """A built wheel; `metadata` are `tests.builders.CoreFields` keywords (or payload_size)."""
     return Dist(*build_wheel(name, version, **metadata))
 
 

@@ -4,9 +4,9 @@ import hashlib
 import itertools
 
 from django.core.files.base import ContentFile
+from packaging.utils import canonicalize_name
 
 from packages_pypi.models import Package, PackageFile
-from packages_pypi.names import normalize_name
 from projects.models import Project, User
 from projects.roles import AccessLevel, Visibility
 from tests.factories import add_member, make_group, make_project, make_user
@@ -25,10 +25,10 @@ def make_package(
 ) -> Package:
     """A package version with real blobs in storage, as an upload would leave it."""
     package = Package.objects.create(
-        project=project, name=name, normalized_name=normalize_name(name), version=version,
+        project=project, name=name, normalized_name=canonicalize_name(name), version=version,
         canonical_version=version, creator=uploader, **metadata,
     )
-    stem = f"{normalize_name(name).replace('-', '_')}-{version}"
+    stem = f"{canonicalize_name(name).replace('-', '_')}-{version}"
     default_files = (f"{stem}.tar.gz", f"{stem}-py3-none-any.whl")
     for file_name in files if files is not None else default_files:
         make_package_file(package, file_name, uploader=uploader)

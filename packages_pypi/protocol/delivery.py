@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage, Storage, default_storage
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.utils.cache import get_conditional_response
+from django.utils.http import content_disposition_header
 from storages.backends.s3 import S3Storage
 
 if TYPE_CHECKING:
@@ -80,8 +81,13 @@ def _public_storage(endpoint: str, bucket: str, access_key: str, secret_key: str
 
 
 def attachment(filename: str) -> str:
-    """`attachment` with the plain name and its RFC 6266 UTF-8 form, as GitLab sends it."""
-    return f"attachment; filename=\"{filename}\"; filename*=UTF-8''{quote(filename)}"
+    """The `Content-Disposition` of a download (RFC 6266), on every path that sends one.
+
+    GitLab sends both `filename="…"` and `filename*=UTF-8''…` whatever the name; Django
+    sends the quoted form alone for a printable ASCII name (all a stored name can be) and
+    `filename*` otherwise, escaping `"` and `\\`, where GitLab's would break the header.
+    """
+    return content_disposition_header(as_attachment=True, filename=filename) or "attachment"
 
 
 CHUNK_SIZE = 256 * 1024

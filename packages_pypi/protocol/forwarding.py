@@ -1,8 +1,9 @@
 """Forwarding of index misses to the upstream index (GitLab's pypi.org redirect), guarded."""
 
 from django.conf import settings
+from packaging.utils import canonicalize_name
 
-from packages_pypi.names import is_valid_project_name, normalize_name
+from packages_pypi.names import is_valid_project_name
 from packages_pypi.selectors import hides_packages_in_tree, name_exists_in_tree
 from projects.access import readable_under_filter
 from projects.models import ApplicationSettings, Group
@@ -38,7 +39,7 @@ def upstream_url_for(*, principal: Principal, group: Group, requested_name: str)
     """
     if not is_valid_project_name(requested_name) or not forwarding_enabled(group):
         return None
-    normalized = normalize_name(requested_name)
+    normalized = canonicalize_name(requested_name)
     if name_exists_in_tree(group, normalized):
         return None
     root = group.ancestor_paths[0]

@@ -11,10 +11,10 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.html import escape
-from packaging.version import InvalidVersion, Version
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import BaseRenderer
 
+from packages_pypi.names import version_sort_key
 from packages_pypi.selectors import FileEntry, IndexEntry
 
 API_VERSION = "1.1"
@@ -211,10 +211,4 @@ def _file_json(entry: FileEntry, files_url: str) -> dict:
 
 
 def _sorted_versions(versions: set[str]) -> list[str]:
-    def key(version: str) -> tuple[int, Version | str]:
-        try:
-            return (1, Version(version))
-        except InvalidVersion:
-            return (0, version)
-
-    return sorted(versions, key=key)
+    return sorted(versions, key=version_sort_key)

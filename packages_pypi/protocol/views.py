@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import HttpResponse, HttpResponseRedirect
 from django.utils import timezone
+from packaging.utils import canonicalize_name
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
@@ -19,7 +20,6 @@ from rest_framework.views import APIView
 
 from packages_pypi import selectors
 from packages_pypi.models import Package
-from packages_pypi.names import normalize_name
 from packages_pypi.protocol import index_cache, simple
 from packages_pypi.protocol.delivery import conditional_file_response, serve_file
 from packages_pypi.protocol.forwarding import upstream_url_for
@@ -140,7 +140,7 @@ class ProjectDetail(PageView):
     def get(self, request: Request, ref: str, name: str) -> HttpResponse:
         principal = principal_of(request)
         project = access_project(principal, ref, Ability.READ_PACKAGE)
-        normalized = normalize_name(name)
+        normalized = canonicalize_name(name)
         renderer = request.accepted_renderer
 
         def render() -> HttpResponse:
@@ -184,7 +184,7 @@ class GroupDetail(PageView):
         principal = principal_of(request)
         group = access_group(principal, ref, Ability.READ_PACKAGE)
         # Driven by the name: only projects holding it are checked, however large the group.
-        normalized = normalize_name(name)
+        normalized = canonicalize_name(name)
         files = selectors.file_entries(readable_projects_filter(principal, group), normalized)
         if not files:
             return _miss(principal, group, name)

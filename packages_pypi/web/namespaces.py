@@ -1,4 +1,7 @@
-"""The overview pages of a group and a project (`/<path>`): what they hold and publish."""
+"""The overview pages: the dashboard (`/`), a group's and a project's (`/<path>`).
+
+They live here, not in `projects/web`, because they show what the projects hold.
+"""
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -13,8 +16,22 @@ from projects.principals import Principal
 from projects.web.pages import group_may_manage_deploy_tokens, ui_page
 from registry.http.exceptions import NotFound
 from registry.http.site import base_url
+from registry.http.ui import paginate, search_term
 
 RECENT_PACKAGES = 5
+
+
+@require_safe
+@ui_page()
+def dashboard(request: HttpRequest, principal: Principal) -> HttpResponse:
+    """The groups and projects the viewer can read, with a search box."""
+    search = search_term(request)
+    projects = selectors.projects_visible(principal, search=search)
+    return render(request, "dashboard.html", {
+        "search": search,
+        "groups": selectors.groups_visible(principal, search=search)[:50],
+        "projects": paginate(request, package_selectors.with_package_count(projects)),
+    })
 
 
 @require_safe
@@ -37,7 +54,9 @@ def _group_show(request: HttpRequest, principal: Principal, group: Group) -> Htt
     return render(request, "groups/show.html", {
         "group": group,
         "subgroups": selectors.subgroups_visible(principal, group),
-        "projects": selectors.group_projects_visible(principal, group),
+        "projects": package_selectors.with_package_count(
+            selectors.group_projects_visible(principal, group)
+        ),
         "can_manage_tokens": group_may_manage_deploy_tokens(principal, group),
         "group_install": group_install_snippet(base_url=base_url(request), group=group),
     })

@@ -4,7 +4,7 @@ import hashlib
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from packages_pypi.names import normalize_name
+from packaging.utils import canonicalize_name
 
 
 class FakeUpstream:
@@ -44,7 +44,7 @@ class FakeUpstream:
                 f'<a href="{self.url}/files/{filename}#sha256='
                 f'{hashlib.sha256(data).hexdigest()}">{filename}</a>'
                 for filename, data in self.files.items()
-                if normalize_name(filename.split("-")[0]) == name
+                if canonicalize_name(filename.split("-")[0]) == name
             )
             if links:
                 return f"<!DOCTYPE html><html><body>{links}</body></html>".encode(), 200

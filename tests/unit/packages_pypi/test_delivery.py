@@ -2,13 +2,14 @@
 
 from urllib.parse import urlsplit
 
+import pytest
 import requests
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.test import RequestFactory
 
 from packages_pypi.models import PackageFile
-from packages_pypi.protocol.delivery import redirect_or_none
+from packages_pypi.protocol.delivery import attachment, redirect_or_none
 
 WHEEL = "demo_pkg-1.0+local-py3-none-any.whl"
 
@@ -30,7 +31,7 @@ def test_s3_download_redirects_to_a_presigned_url_that_serves_the_file(s3_storag
     fetched = requests.get(response["Location"], timeout=10)
     assert fetched.status_code == 200
     assert fetched.content == b"wheel bytes"
-    assert WHEEL.replace("+", "%2B") in fetched.headers["Content-Disposition"]
+    assert fetched.headers["Content-Disposition"] == f'attachment; filename="{WHEEL}"'
 
 
 def test_presigned_url_expires(s3_storage):
@@ -68,3 +69,23 @@ def test_local_file_is_handed_to_nginx_when_configured(settings):
     assert response["X-Accel-Redirect"] == f"/_files/pypi/7/0123abcd/{WHEEL.replace('+', '%2B')}"
     assert response["Content-Type"] == "application/octet-stream"
     assert response.content == b""
+
+
+@pytest.mark.parametrize(("filename", "header"), [
+    ("pkg-1.0-py3-none-any.whl", 'attachment; filename="pkg-1.0-py3-none-any.whl"'),
+    # Names the upload refuses today, as an older row could hold: escaped, never broken.
+    ('pkg-1.0-py3-none-an"y.whl', 'attachment; filename="pkg-1.0-py3-none-an\\"y.whl"'),
+    ("caf\u00e9-1.0.tar.gz", "attachment; filename*=utf-8''caf%C3%A9-1.0.tar.gz"),
+    ("a\r\nX-Evil: 1.whl", "attachment; filename*=utf-8''a%0D%0AX-Evil%3A%201.whl"),
+])
+def test_content_disposition_is_one_well_formed_header(filename, header):
+    assert attachment(filename) == header
+
+
+def test_x_accel_redirect_sends_the_same_content_disposition(settings):
+    settings.REGISTRY_X_ACCEL_REDIRECT = "/internal/"
+
+    response = _redirect(_stored_file())
+
+    assert response["Content-Disposition"] == f'attachment; filename="{WHEEL}"'
+    assert response["X-Accel-Redirect"].startswith("/internal/pypi/7/")

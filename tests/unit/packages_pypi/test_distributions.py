@@ -13,9 +13,11 @@ from packages_pypi import metadata
 from packages_pypi.metadata import (
     MAX_METADATA_SIZE,
     CoreMetadata,
+    InvalidCoreMetadata,
     InvalidDistribution,
     parse_core_metadata,
     read_core_metadata,
+    validate_core_metadata,
 )
 from packages_pypi.names import InvalidFilename
 from tests.builders import build_sdist, build_wheel, rewrite_zip, write_distribution
@@ -338,10 +340,12 @@ def test_description_header_with_pep_345_pipes_is_dedented():
     assert parse_core_metadata(raw).description == "Title\n\n  code"
 
 
-def test_description_header_wins_over_the_body():
+def test_a_description_both_in_a_header_and_in_the_body_is_refused():
     raw = b"Name: pkg\nDescription: from header\n\nfrom body\n"
 
-    assert parse_core_metadata(raw).description == "from header"
+    with pytest.raises(InvalidCoreMetadata, match="Description: is given twice") as refused:
+        parse_core_metadata(raw)
+    assert refused.value.fields == ("description",)
 
 
 def test_folded_single_line_headers_are_unfolded():
@@ -349,26 +353,38 @@ def test_folded_single_line_headers_are_unfolded():
 
     metadata = parse_core_metadata(raw)
 
-    assert (metadata.summary, metadata.keywords) == ("a long summary", "a, b")
+    # Keywords are a list to packaging, joined back as setuptools and hatchling write them.
+    assert (metadata.summary, metadata.keywords) == ("a long summary", "a,b")
 
 
-def test_headers_are_case_insensitive_and_first_value_wins():
-    metadata = parse_core_metadata(b"name: first\nNAME: second\nhome-page: https://x.test\n")
+def test_headers_are_case_insensitive():
+    metadata = parse_core_metadata(b"name: first\nhome-PAGE: https://x.test\n")
 
     assert (metadata.name, metadata.home_page) == ("first", "https://x.test")
 
 
-def test_invalid_utf8_is_replaced_instead_of_failing():
-    raw = b"Name: caf\xe9\nVersion: 1.0\n\nbody \xff caf\xc3\xa9\n"
+def test_a_single_value_field_given_twice_is_refused_naming_it():
+    with pytest.raises(InvalidCoreMetadata, match="Name: appears 2 times"):
+        parse_core_metadata(b"name: first\nNAME: second\n")
+
+
+def test_metadata_that_is_not_utf8_is_refused():
+    raw = b"Name: caf\xe9\nVersion: 1.0\n\nbody caf\xc3\xa9\n"
+
+    with pytest.raises(InvalidDistribution, match=r"not UTF-8 .* at byte 9"):
+        parse_core_metadata(raw)
+
+
+def test_unknown_fields_are_ignored_and_kept_in_the_raw_bytes():
+    raw = b"Metadata-Version: 2.1\nName: pkg\nVersion: 1.0\nX-Tool: yes\n"
 
     metadata = parse_core_metadata(raw)
+    validate_core_metadata(metadata)
 
-    assert metadata.name == "caf\ufffd"
-    assert metadata.description == "body \ufffd caf\u00e9\n"
-    assert metadata.raw == raw
+    assert metadata.name == "pkg" and metadata.raw == raw
 
 
-def test_metadata_that_packaging_would_reject_is_still_parsed():
+def test_metadata_that_packaging_refuses_is_parsed_then_refused_naming_each_field():
     raw = b"Metadata-Version: 9.9\nName: -bad-\nVersion: not a version\nRequires-Dist: ???\n"
 
     metadata = parse_core_metadata(raw)
@@ -378,15 +394,51 @@ def test_metadata_that_packaging_would_reject_is_still_parsed():
         "not a version",
         ("???",),
     )
+    with pytest.raises(InvalidCoreMetadata) as refused:
+        validate_core_metadata(metadata)
+    assert set(refused.value.fields) == {
+        "metadata-version", "name", "version", "requires-dist"
+    }
+    assert "Requires-Dist: '???' is invalid for 'requires-dist'" in str(refused.value)
 
 
-def test_multipart_content_type_does_not_change_the_body():
+def test_missing_required_fields_are_named():
+    with pytest.raises(InvalidCoreMetadata, match="Metadata-Version: is missing; Version: is"):
+        validate_core_metadata(parse_core_metadata(b"Name: pkg\n"))
+
+
+@pytest.mark.parametrize("raw", [
+    # setuptools 56 to 76: License-File (a 2.4 field) in 2.1 metadata.
+    b"Metadata-Version: 2.1\nName: pkg\nVersion: 1.0\nLicense-File: LICENSE\n",
+    # wheel before 0.31 wrote Metadata-Version 2.0.
+    b"Metadata-Version: 2.0\nName: pkg\nVersion: 1.0\nRequires-Dist: six\n",
+    b"Metadata-Version: 1.0\nName: pkg\nVersion: 1.0\nSummary: old\n",
+])
+def test_metadata_real_tools_wrote_is_valid(raw):
+    validate_core_metadata(parse_core_metadata(raw))
+
+
+def test_the_full_set_of_fields_the_builders_write_is_valid():
+    filename, data = build_wheel("My.Pkg", "1.0rc1", **FULL_FIELDS)
+
+    validate_core_metadata(read_core_metadata(io.BytesIO(data), filename))
+
+
+def test_a_multipart_body_is_refused_rather_than_read_as_parts():
     raw = b'Name: pkg\nContent-Type: multipart/mixed; boundary="b"\n\n--b\nhello\n--b--\n'
 
-    assert parse_core_metadata(raw).description == "--b\nhello\n--b--\n"
+    with pytest.raises(InvalidCoreMetadata, match="Description: is malformed"):
+        parse_core_metadata(raw)
 
 
 def test_repr_does_not_dump_the_raw_bytes():
     metadata = parse_core_metadata(b"Name: pkg\n\n" + b"x" * 10_000)
 
     assert "raw=" not in repr(metadata)
+
+
+def test_the_builders_take_the_core_fields_keywords_and_nothing_else():
+    with pytest.raises(TypeError, match="summry"):
+        build_wheel("pkg", "1.0", summry="typo")
+    with pytest.raises(TypeError, match="summry"):
+        build_sdist("pkg", "1.0", summry="typo")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from packages_pypi.names import (
@@ -13,8 +14,8 @@ from packages_pypi.names import (
     filename_matches,
     is_valid_project_name,
     is_valid_version,
-    normalize_name,
     parse_distribution_filename,
+    version_sort_key,
 )
 
 
@@ -28,8 +29,8 @@ from packages_pypi.names import (
         ("already-normal", "already-normal"),
     ],
 )
-def test_normalize_name_follows_pep_503(name, expected):
-    assert normalize_name(name) == expected
+def test_canonical_names_follow_pep_503(name, expected):
+    assert canonicalize_name(name) == expected
 
 
 @pytest.mark.parametrize(
@@ -194,6 +195,42 @@ def test_invalid_filename_is_a_value_error_with_a_readable_message():
 )
 def test_filename_matches_equivalent_names_and_versions(filename, name, version):
     assert filename_matches(parse_distribution_filename(filename), name, version)
+
+
+@pytest.mark.parametrize(
+    "filename",
+    [
+        'pkg-1.0-py3-none-an"y.whl',  # the quote would break Content-Disposition
+        "pkg-1.0-py3-none-an+y.whl",
+        "pkg-1.0-py3-no!ne-any.whl",
+        "pkg-1.0-p+y3-none-any.whl",
+        "pkg-1.0-py3-none-.whl",
+        "pkg-1.0-py3..py2-none-any.whl",
+        "pkg-1.0-1+x-py3-none-any.whl",
+        "pkg-1.0-x1-py3-none-any.whl",
+        "pkg-1.0-py3-none-any-extra-part.whl",
+    ],
+)
+def test_wheel_tags_are_validated(filename):
+    with pytest.raises(InvalidFilename):
+        parse_distribution_filename(filename)
+
+
+def test_a_compressed_tag_set_with_a_build_tag_is_accepted():
+    dist = parse_distribution_filename("pkg-1.0-2_b-cp311.cp312-abi3-manylinux_2_17_x86_64.whl")
+
+    assert dist.python_tag == "cp311.cp312"
+
+
+@pytest.mark.parametrize(
+    ("versions", "expected"),
+    [
+        (["1.10", "1.9", "1.0rc1", "1.0"], ["1.0rc1", "1.0", "1.9", "1.10"]),
+        (["2.0", "junk", "1!0.1"], ["junk", "2.0", "1!0.1"]),
+    ],
+)
+def test_versions_sort_by_pep_440_with_unparsable_ones_first(versions, expected):
+    assert sorted(versions, key=version_sort_key) == expected
 
 
 @pytest.mark.parametrize(

@@ -173,6 +173,13 @@ def test_over_long_or_odd_fields_are_400(registry, project, auth, upload_tmp, fi
     # PostgreSQL: DataError (a 500) for Requires-Python over its column.
     ({"Requires-Python": ">=3." + "1" * 260}, "Requires-Python is too long"),
     ({"Summary": "nul \x00 byte"}, "NUL byte"),
+    # packaging's validators, each refusal naming the field (warehouse's rules).
+    ({"Requires-Python": '"><script>'}, "is invalid: Requires-Python: '"),
+    ({"Requires-Dist": "requests >>> 2"}, "Requires-Dist: 'requests >>> 2' is invalid"),
+    ({"Description-Content-Type": "text/html"}, "Description-Content-Type: 'description-"),
+    ({"License-Expression": "MIT OR"}, "License-Expression: 'MIT OR' is invalid"),
+    ({"Summary": "one\n line"}, "Summary: 'summary' must be a single line"),
+    ({"Name": "sample-project"}, "Name: appears 2 times"),
 ])
 def test_bad_metadata_values_are_400(registry, project, auth, upload_tmp, metadata, text):
     good = wheel("sample-project")

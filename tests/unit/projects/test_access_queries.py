@@ -14,9 +14,9 @@ import datetime
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from packaging.utils import canonicalize_name
 
 from auth_tokens.services import ci_job_start, deploy_token_issue, token_revoke
-from packages_pypi.names import normalize_name
 from projects.access import (
     Ability,
     access_level,
@@ -97,7 +97,7 @@ def tree() -> Tree:
     for project in projects:
         name = "pkg-" + project.full_path.replace("/", "-")
         make_package(project, name, "1.0")
-        package_of[project.pk] = normalize_name(name)
+        package_of[project.pk] = canonicalize_name(name)
     return Tree(groups=[top, pub, internal, priv, deep, hidden], projects=projects,
                 package_of=package_of)
 
@@ -380,7 +380,7 @@ def _listed(response, key: str) -> set[str]:
     if response.status_code != 200:
         return set()
     if key == "index":
-        return {normalize_name(row["name"]) for row in response.json()["projects"]}
+        return {canonicalize_name(row["name"]) for row in response.json()["projects"]}
     return {row["project_path"] for row in response.json()}
 
 

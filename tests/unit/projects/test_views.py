@@ -173,3 +173,32 @@ def test_the_dashboard_costs_the_same_queries_for_many_projects(
 
 def test_groups_slash_path_redirects_to_the_group_page(client, world):
     assert client.get("/groups/oss")["Location"] == "/oss"
+
+
+def test_package_counts_take_installable_packages_from_the_one_definition(client, world):
+    from packages_pypi.models import Package
+    from tests.factories import make_project
+    from tests.package_rows import make_package as make_row
+
+    counted = make_project("counted", namespace=world.public_group)
+    make_row(counted, "shown")
+    make_row(counted, "shown", "2.0")  # one name, two versions: one package
+    make_row(counted, "hidden", status=Package.Status.HIDDEN)  # installable, not listed
+    make_row(counted, "going", status=Package.Status.PENDING_DESTRUCTION)
+    make_row(counted, "broken", status=Package.Status.ERROR)
+    client.force_login(world.users["admin"])
+
+    for url in ("/", f"/{world.public_group.full_path}"):
+        page = client.get(url, {"search": "counted"} if url == "/" else {}).content.decode()
+        assert f'href="/{counted.full_path}/-/packages">2 packages</a>' in page, url
+
+
+def test_the_projects_app_knows_nothing_of_packages():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3] / "projects"
+    sources = {
+        path: path.read_text() for path in root.rglob("*.py") if "migrations" not in path.parts
+    }
+
+    assert [str(path) for path, text in sources.items() if "pypi_packages" in text] == []
