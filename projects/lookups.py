@@ -2,7 +2,7 @@
 
 import datetime
 import re
-from typing import Any
+from typing import TypeVar
 
 from django.db import connection
 from django.db.models import Model, QuerySet
@@ -12,6 +12,8 @@ from projects.models import Group, GroupMember, Project, ProjectMember
 # GitLab's ResourceLookup: an all-digit reference is always an id, anything else a full path.
 _NUMERIC_ID = re.compile(r"-?\d+")
 _MAX_ID = 2**63 - 1
+
+_M = TypeVar("_M", bound=Model)
 
 
 def _clean_ref(ref: str | int) -> str:
@@ -39,7 +41,7 @@ def group_get_by_ref(ref: str | int) -> Group | None:
     return first_by(Group, "LOWER(full_path) = LOWER(%s)", ref)
 
 
-def first_by(model: type[Model], condition: str, value: object) -> Any:
+def first_by(model: type[_M], condition: str, value: object) -> _M | None:
     """One row by a fixed condition, written by hand because it runs on every request.
 
     The ORM spends about five times longer building such a query than the database spends
@@ -49,7 +51,7 @@ def first_by(model: type[Model], condition: str, value: object) -> Any:
     if isinstance(value, int) and not -_MAX_ID <= value <= _MAX_ID:
         return None
     sql = f"SELECT * FROM {model._meta.db_table} WHERE {condition} LIMIT 1"  # noqa: S608
-    return next(iter(model.objects.raw(sql, [value])), None)
+    return next(iter(model._default_manager.raw(sql, [value])), None)
 
 
 def groups_in_tree(group: Group) -> QuerySet[Group]:
@@ -89,4 +91,7 @@ def member_level(
     day = today.isoformat()
     with connection.cursor() as cursor:
         cursor.execute(sql, [user_id, *group_paths, day, user_id, project_id or 0, day])
-        return cursor.fetchone()[0]
+        row = cursor.fetchone()
+    assert row is not None  # an aggregate always returns one row (NULL when nothing matched)
+    level: int | None = row[0]
+    return level

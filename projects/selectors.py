@@ -134,7 +134,7 @@ def _under(field: str, paths: list[str]) -> Q:
 
 
 def _ancestors(paths: list[str]) -> set[str]:
-    parents = set()
+    parents: set[str] = set()
     for path in paths:
         parts = path.split("/")
         parents.update("/".join(parts[:i]) for i in range(1, len(parts)))
