@@ -7,6 +7,7 @@ from functools import wraps
 
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
@@ -36,15 +37,15 @@ METADATA_SUFFIX = ".metadata"
 # Recording every download would turn each pip install into a write; once a minute is enough.
 DOWNLOAD_RECORD_RESOLUTION = datetime.timedelta(minutes=1)
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 Scope = selectors.Scope
 
 
-def pypi_endpoint(view: Callable[..., HttpResponse]) -> View:
+def pypi_endpoint(view: Callable[..., HttpResponseBase]) -> View:
     """Authenticate the caller, and render RegistryErrors the way GitLab does."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, **kwargs: str) -> HttpResponse:
+    def wrapper(request: HttpRequest, **kwargs: str) -> HttpResponseBase:
         try:
             response = view(request, authenticate_request(request), **kwargs)
         except RegistryError as error:
@@ -121,7 +122,7 @@ def project_detail(request: HttpRequest, principal: Principal, ref: str, name: s
 @pypi_endpoint
 def project_file(
     request: HttpRequest, principal: Principal, ref: str, sha256: str, filename: str
-) -> HttpResponse:
+) -> HttpResponseBase:
     project = access_project(principal, ref, Ability.READ_PACKAGE)
     return _download(request, project, sha256, filename)
 
@@ -159,7 +160,7 @@ def group_detail(request: HttpRequest, principal: Principal, ref: str, name: str
 @pypi_endpoint
 def group_file(
     request: HttpRequest, principal: Principal, ref: str, sha256: str, filename: str
-) -> HttpResponse:
+) -> HttpResponseBase:
     group = access_group(principal, ref, Ability.READ_PACKAGE)
     # GitLab skips per-project checks here ("the sha256 is the protection"); we don't.
     return _download(request, readable_projects_filter(principal, group), sha256, filename)
@@ -196,7 +197,7 @@ def _miss(principal: Principal, group: Group, requested_name: str) -> HttpRespon
     return HttpResponseRedirect(upstream)
 
 
-def _download(request: HttpRequest, scope: object, sha256: str, filename: str) -> HttpResponse:
+def _download(request: HttpRequest, scope: Scope, sha256: str, filename: str) -> HttpResponseBase:
     if filename.endswith(METADATA_SUFFIX):
         # No distribution is named *.metadata (they end in .whl, .tar.gz or .zip).
         return _core_metadata(scope, sha256, filename.removesuffix(METADATA_SUFFIX))
@@ -207,7 +208,7 @@ def _download(request: HttpRequest, scope: object, sha256: str, filename: str) -
     return serve_file(request, package_file)
 
 
-def _core_metadata(scope: object, sha256: str, filename: str) -> HttpResponse:
+def _core_metadata(scope: Scope, sha256: str, filename: str) -> HttpResponse:
     """PEP 658: `<file URL>.metadata` is the distribution's METADATA file."""
     package_file = selectors.file_for_download(scope, sha256, filename)
     if package_file is None or not package_file.core_metadata:
