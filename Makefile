@@ -36,7 +36,7 @@ CHROMIUM := /usr/bin/chromium
 test: $(VENV)/.dev browser
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
 
 # The browser tests drive Debian's chromium (never a Playwright download); as root on a fresh
 # machine we install it, otherwise those tests skip themselves.
