@@ -32,10 +32,11 @@ run: $(VENV)/.runtime
 
 CHROMIUM := /usr/bin/chromium
 
-## Run the whole test suite (DATABASE_URL picks the database; SQLite by default).
+## Lint, type-check and run the whole test suite (DATABASE_URL picks the database; SQLite by default).
 test: $(VENV)/.dev browser
 	$(BIN)/ruff check .
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/mypy
+	$(BIN)/pytest --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
 
 # The browser tests drive Debian's chromium (never a Playwright download); as root on a fresh
 # machine we install it, otherwise those tests skip themselves.
@@ -47,6 +48,7 @@ browser:
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 ## Benchmark against pypiserver and devpi (not part of `make test`; BENCH_PROJECTS=200 is quick).
 bench: $(VENV)/.dev

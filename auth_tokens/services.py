@@ -2,10 +2,10 @@
 
 import datetime
 from collections.abc import Iterable
-from typing import Any
+from typing import TypeVar, cast
 
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import ForeignKey, Model
 from django.utils import timezone
 
 from auth_tokens import tokens
@@ -24,6 +24,8 @@ from registry.http.exceptions import BadRequest, Forbidden
 
 # Writing last_used_at on every request would turn each read into a write.
 LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
+
+_Token = TypeVar("_Token", PersonalAccessToken, DeployToken, CiJob)
 
 
 def _clean_scopes(scopes: Iterable[str], allowed: tuple[str, ...]) -> list[str]:
@@ -144,7 +146,7 @@ def ci_job_finish(*, job: CiJob, status: str = CiJob.Status.SUCCESS) -> CiJob:
     return job
 
 
-def _find(model: type[Model], secret: str, *related: str) -> Any:
+def _find(model: type[_Token], secret: str, *related: str) -> _Token | None:
     """The row whose digest matches `secret`, compared in constant time after the lookup.
 
     Runs on every authenticated request, so the row and each `related` object (a foreign key
@@ -155,9 +157,12 @@ def _find(model: type[Model], secret: str, *related: str) -> Any:
         return None
     for name in related:
         field = model._meta.get_field(name)
+        assert isinstance(field, ForeignKey)  # `related` names foreign keys only
         key = getattr(row, field.attname)
         if key is not None:
-            setattr(row, name, first_by(field.related_model, "id = %s", key))
+            # A loaded model's relation is resolved: a model class, never "self" or a name.
+            related_model = cast("type[Model]", field.related_model)
+            setattr(row, name, first_by(related_model, "id = %s", key))
     return row
 
 

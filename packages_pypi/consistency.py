@@ -121,6 +121,7 @@ def _compare(store: "_LocalStore | _S3Store", report: Report, limits: _Limits) -
     while blob is not None or key is not None:
         if key is None or (blob is not None and blob.key < key):
             report.checked_blobs += 1
+            assert blob is not None  # the loop runs while either is left, and key is not
             _orphan_candidate(store, blob, orphans, limits)
             blob = next(blobs, None)
         elif blob is None or key < blob.key:

@@ -114,7 +114,8 @@ class _BoundedTarInfo(tarfile.TarInfo):
             raise _TarTooComplex(f"has a sparse file ({self.name!a}); an sdist needs none.")
         if self.type not in self._EXTENSIONS:
             tarfile_._registry_chain = 0  # type: ignore[attr-defined]
-            return super()._proc_member(tarfile_)
+            # _proc_member and `members` are tarfile's private parts, which typeshed leaves out.
+            return super()._proc_member(tarfile_)  # type: ignore[misc]
         chain = getattr(tarfile_, "_registry_chain", 0) + 1
         tarfile_._registry_chain = chain  # type: ignore[attr-defined]
         if chain > MAX_TAR_EXTENSION_CHAIN:
@@ -133,7 +134,7 @@ class _BoundedTarInfo(tarfile.TarInfo):
                 raise _TarTooComplex(
                     f"has global headers of more than {MAX_TAR_GLOBAL_HEADERS_SIZE} bytes."
                 )
-        return super()._proc_member(tarfile_)
+        return super()._proc_member(tarfile_)  # type: ignore[misc]
 
     def _proc_sparse(self, *args: object) -> tarfile.TarInfo:
         raise _TarTooComplex("has a sparse file; an sdist needs none.")
@@ -426,7 +427,7 @@ def _iter_tar_members(
             )
         # tarfile keeps every member it has read; we need only the current one, so memory
         # stays flat however many members (with names of up to 64 KiB) the archive has.
-        archive.members.clear()
+        archive.members.clear()  # type: ignore[attr-defined]
         yield member
 
 

@@ -54,8 +54,10 @@ def _through(scope: Scope, relation: str) -> Q:
 def _rerooted(condition: Q, prefix: str) -> Q:
     copy = Q()
     copy.connector, copy.negated = condition.connector, condition.negated
+    # A Q's children are Qs or (lookup, value) pairs; the stubs allow any tree node.
     copy.children = [
-        _rerooted(child, prefix) if isinstance(child, Q) else (prefix + child[0], child[1])
+        _rerooted(child, prefix) if isinstance(child, Q)
+        else (prefix + child[0], child[1])  # type: ignore[index]
         for child in condition.children
     ]
     return copy
@@ -173,7 +175,7 @@ PACKAGE_TYPES = (
     "maven", "npm", "conan", "nuget", "pypi", "composer", "generic", "golang", "debian",
     "rubygems", "helm", "terraform_module", "rpm", "ml_model",
 )
-STATUSES = {label: value for value, label in Package.Status.choices}
+STATUSES: dict[str, int | None] = {label: value for value, label in Package.Status.choices}
 STATUSES["deprecated"] = None  # GitLab's status we never set: lists as empty
 # GitLab lists default, deprecated and error packages unless a status is asked for.
 LISTED_BY_DEFAULT = (Package.Status.DEFAULT, Package.Status.ERROR)
@@ -324,7 +326,11 @@ def _sorted(rows: list[PackageRow], sort: str) -> list[PackageRow]:
         rows.sort(key=lambda row: (row.latest.normalized_name, row.project.full_path))
     else:
         epoch = datetime.datetime.min.replace(tzinfo=datetime.UTC)
-        rows.sort(key=lambda row: row.latest.last_upload_at or row.latest.created_at or epoch)
+        # last_upload_at is _with_file_stats's annotation, which Package's type does not know.
+        rows.sort(
+            key=lambda row: getattr(row.latest, "last_upload_at", None)
+            or row.latest.created_at or epoch
+        )
     if sort.endswith("desc"):
         rows.reverse()
     return rows

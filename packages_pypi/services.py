@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Model, QuerySet
+from django.db.models import F, Field, Model, QuerySet
 from packaging.utils import canonicalize_name, canonicalize_version
 
 from packages_pypi.blobs import blob_delete, blob_save
@@ -127,13 +127,15 @@ def _read_metadata(received: ReceivedFile, form: UploadForm) -> CoreMetadata:
 
 def _check_length(model: type[Model], field: str, value: str, label: str) -> None:
     """GitLab's wording for a value longer than the column that stores it."""
-    limit = model._meta.get_field(field).max_length
+    column = model._meta.get_field(field)
+    assert isinstance(column, Field)  # `field` names a column, not a relation
+    limit = column.max_length
     if limit is not None and len(value) > limit:
         raise InvalidUpload(f"Validation failed: {label} is too long (maximum is {limit} "
                             f"characters)")
 
 
-def _live_files(project: Project):  # noqa: ANN202 - a queryset
+def _live_files(project: Project) -> QuerySet[PackageFile]:
     return PackageFile.objects.filter(project=project).exclude(
         status=PackageFile.Status.PENDING_DESTRUCTION
     )
@@ -213,7 +215,9 @@ def _metadata_fields(metadata: CoreMetadata) -> dict[str, str]:
 
 def _truncate(instance: Model, field: str, value: str) -> str:
     """GitLab truncates over-long metadata to the column size, ending in '...' (spec §3.2)."""
-    limit = instance._meta.get_field(field).max_length
+    column = instance._meta.get_field(field)
+    assert isinstance(column, Field)  # `field` names a column, not a relation
+    limit = column.max_length
     if limit is None or len(value) <= limit:
         return value
     return value[: limit - 3] + "..."

@@ -11,7 +11,7 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "name", "email", "is_superuser", "state", "last_login")
     list_filter = ("is_superuser", "state")
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         ("Registry", {"fields": ("name", "state")}),
     )
 

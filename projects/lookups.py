@@ -1,7 +1,7 @@
 """Read-side queries for groups and projects."""
 
 import re
-from typing import Any
+from typing import TypeVar
 
 from django.db.models import Model, QuerySet
 
@@ -10,6 +10,8 @@ from projects.models import Group, Project
 # GitLab's ResourceLookup: an all-digit reference is always an id, anything else a full path.
 _NUMERIC_ID = re.compile(r"-?\d+")
 _MAX_ID = 2**63 - 1
+
+_M = TypeVar("_M", bound=Model)
 
 
 def _clean_ref(ref: str | int) -> str:
@@ -37,7 +39,7 @@ def group_get_by_ref(ref: str | int) -> Group | None:
     return first_by(Group, "LOWER(full_path) = LOWER(%s)", ref)
 
 
-def first_by(model: type[Model], condition: str, value: object) -> Any:
+def first_by(model: type[_M], condition: str, value: object) -> _M | None:
     """One row by a fixed condition, written by hand because it runs on every request.
 
     The ORM spends about five times longer building such a query than the database spends
@@ -47,7 +49,7 @@ def first_by(model: type[Model], condition: str, value: object) -> Any:
     if isinstance(value, int) and not -_MAX_ID <= value <= _MAX_ID:
         return None
     sql = f"SELECT * FROM {model._meta.db_table} WHERE {condition} LIMIT 1"  # noqa: S608
-    return next(iter(model.objects.raw(sql, [value])), None)
+    return next(iter(model._default_manager.raw(sql, [value])), None)
 
 
 def groups_in_tree(group: Group) -> QuerySet[Group]:

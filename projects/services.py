@@ -2,6 +2,7 @@
 
 import datetime
 import re
+from typing import TypedDict, Unpack
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Value
@@ -28,6 +29,26 @@ _PATH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
 RESERVED_PATHS = frozenset({"-", "api", "packages", "pypi", "simple", "files", "members",
                             "deploy_tokens", "subgroups", "descendant_groups", "projects",
                             "users", "groups", "static", "admin"})
+
+
+class UserChanges(TypedDict, total=False):
+    """What `user_update` may change; a key left out (or None) stays as it is."""
+
+    username: str | None
+    email: str | None
+    name: str | None
+    password: str | None
+    admin: bool | None
+    state: str | None
+
+
+class NamespaceChanges(TypedDict, total=False):
+    """What `group_update` and `project_update` may change (partial)."""
+
+    name: str | None
+    path: str | None
+    visibility: int | None
+    description: str | None
 
 
 def _check_path(path: str) -> None:
@@ -131,6 +152,7 @@ def member_add(
     """Give `user` the role `access_level` on a project or group (replacing an earlier one)."""
     if access_level not in AccessLevel.values or access_level == AccessLevel.NO_ACCESS:
         raise BadRequest("access_level does not have a valid value")
+    member: ProjectMember | GroupMember
     if isinstance(subject, Project):
         member, _ = ProjectMember.objects.update_or_create(
             project=subject, user=user, defaults={"access_level": access_level}
@@ -151,16 +173,16 @@ def _check_unique_user(user: User, *, username: str | None, email: str | None) -
 
 
 @transaction.atomic
-def user_update(*, user: User, **fields: object) -> User:
+def user_update(*, user: User, **fields: Unpack[UserChanges]) -> User:
     """Change a user's username, email, name, password, admin flag or state (partial)."""
     _check_unique_user(user, username=fields.get("username"), email=fields.get("email"))
     for name in ("username", "email", "name", "state"):
-        if fields.get(name) is not None:
-            setattr(user, name, fields[name])
-    if fields.get("admin") is not None:
-        user.is_superuser = user.is_staff = bool(fields["admin"])
-    if fields.get("password"):
-        user.set_password(str(fields["password"]))
+        if (value := fields.get(name)) is not None:
+            setattr(user, name, value)
+    if (admin := fields.get("admin")) is not None:
+        user.is_superuser = user.is_staff = bool(admin)
+    if password := fields.get("password"):
+        user.set_password(str(password))
     user.save()
     return user
 
@@ -181,14 +203,14 @@ def _retree(old: str, new: str) -> None:
 
 
 @transaction.atomic
-def group_update(*, group: Group, **fields: object) -> Group:
+def group_update(*, group: Group, **fields: Unpack[NamespaceChanges]) -> Group:
     """Change a group's name, path, description or visibility (partial)."""
     for name in ("name", "description"):
-        if fields.get(name) is not None:
-            setattr(group, name, fields[name])
-    if fields.get("visibility") is not None:
-        _check_visibility(int(fields["visibility"]), group.parent)  # type: ignore[call-overload]
-        group.visibility = fields["visibility"]
+        if (value := fields.get(name)) is not None:
+            setattr(group, name, value)
+    if (visibility := fields.get("visibility")) is not None:
+        _check_visibility(int(visibility), group.parent)
+        group.visibility = visibility
     path = fields.get("path")
     if path and path != group.path:
         _check_path(str(path))
@@ -213,14 +235,14 @@ def group_delete(*, group: Group) -> None:
 
 
 @transaction.atomic
-def project_update(*, project: Project, **fields: object) -> Project:
+def project_update(*, project: Project, **fields: Unpack[NamespaceChanges]) -> Project:
     """Change a project's name, path, description or visibility (partial)."""
     for name in ("name", "description"):
-        if fields.get(name) is not None:
-            setattr(project, name, fields[name])
-    if fields.get("visibility") is not None:
-        _check_visibility(int(fields["visibility"]), project.namespace)  # type: ignore[call-overload]
-        project.visibility = fields["visibility"]
+        if (value := fields.get(name)) is not None:
+            setattr(project, name, value)
+    if (visibility := fields.get("visibility")) is not None:
+        _check_visibility(int(visibility), project.namespace)
+        project.visibility = visibility
     path = fields.get("path")
     if path and path != project.path:
         _check_path(str(path))
@@ -247,7 +269,7 @@ def member_create(
     expires_at: datetime.date | None = None,
 ) -> ProjectMember | GroupMember:
     """Add a new member; raises Conflict when the user already is one (GitLab's 409)."""
-    members = subject.members.filter(user=user)  # type: ignore[union-attr]
+    members = subject.members.filter(user=user)
     if members.exists():
         raise Conflict("Member already exists")
     member = member_add(subject=subject, user=user, access_level=access_level)

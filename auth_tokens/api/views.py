@@ -66,6 +66,7 @@ def _pat_for(principal: Principal, token_id: str) -> PersonalAccessToken:
         if principal.personal_access_token is None:
             raise NotFound()
         return principal.personal_access_token
+    assert principal.user is not None  # callers pass signed_in_principal()
     token = PersonalAccessToken.objects.filter(pk=int(token_id)).first()
     if token is None or not (principal.is_admin or token.user_id == principal.user.pk):
         raise NotFound()

@@ -25,7 +25,8 @@ class _TokenForm(forms.Form):
         help_text="Leave empty for a year from today.",
     )
 
-    def clean_expires_at(self) -> datetime.date:
+    def clean_expires_at(self) -> datetime.date | None:
+        # Always a date here; DeployTokenForm may leave it empty.
         today = timezone.localdate()
         expires_at = self.cleaned_data["expires_at"] or today + MAX_LIFETIME
         if expires_at <= today:

@@ -33,6 +33,7 @@ def _pop_secret(request: HttpRequest) -> dict[str, str] | None:
 @ui_page(sign_in_required=True)
 def personal_access_tokens(request: HttpRequest, principal: Principal) -> HttpResponse:
     """List the viewer's tokens and create one."""
+    assert principal.user is not None  # sign_in_required
     form = PersonalAccessTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         token, secret = services.personal_access_token_issue(
@@ -55,6 +56,7 @@ def personal_access_token_revoke(
     request: HttpRequest, principal: Principal, token_id: int
 ) -> HttpResponse:
     """Revoke one of the viewer's own tokens; anyone else's is a 404."""
+    assert principal.user is not None  # sign_in_required
     token = get_object_or_404(selectors.personal_access_tokens_of(principal.user), pk=token_id)
     services.token_revoke(token=token)
     messages.success(request, f"Revoked the token “{token.name}”.")

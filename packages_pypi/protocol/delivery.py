@@ -7,12 +7,13 @@ None; every path sends the same Content-Disposition.
 import re
 from collections.abc import Iterator
 from functools import lru_cache
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Literal
 from urllib.parse import quote
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage, Storage, default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.cache import get_conditional_response
 from django.utils.http import content_disposition_header
 from storages.backends.s3 import S3Storage
@@ -59,7 +60,7 @@ def _accel_redirect(package_file: "PackageFile") -> HttpResponse:
     return response
 
 
-def _signing_storage(storage: S3Storage) -> Storage:
+def _signing_storage(storage: S3Storage) -> S3Storage:
     """The storage that signs URLs for clients: the same one, or one on the public endpoint.
 
     Signing is computed locally, so a second client costs nothing on the network; it only
@@ -95,7 +96,7 @@ CHUNK_SIZE = 256 * 1024
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 
 
-def serve_file(request: HttpRequest, package_file: "PackageFile") -> HttpResponse:
+def serve_file(request: HttpRequest, package_file: "PackageFile") -> HttpResponseBase:
     """Answer a download: 200 with the whole file, 206 for a Range, 304 for a matching ETag."""
     if (delegated := redirect_or_none(request, package_file)) is not None:
         return delegated
@@ -133,7 +134,7 @@ def conditional_file_response(request: HttpRequest, response: HttpResponse) -> H
     return get_conditional_response(request, etag=response["ETag"], response=response)
 
 
-def _parse_range(header: str, size: int) -> tuple[int, int] | str | None:
+def _parse_range(header: str, size: int) -> tuple[int, int] | Literal["unsatisfiable"] | None:
     """One `bytes=a-b` range (RFC 9110); several ranges or garbage get the whole file."""
     match = _RANGE.fullmatch(header.strip())
     if not match or size == 0 or match.groups() == ("", ""):

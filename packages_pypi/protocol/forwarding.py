@@ -19,7 +19,7 @@ def forwarding_enabled(group: Group) -> bool:
     )
     for path in reversed(group.ancestor_paths):
         if path in overrides:
-            return overrides[path]
+            return bool(overrides[path])  # None rows were excluded above
     return ApplicationSettings.load().pypi_package_requests_forwarding
 
 

@@ -2,13 +2,15 @@
 
 import hashlib
 import tempfile
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
 from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandler
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
 from django.http.multipartparser import MultiPartParser
+from django.utils.datastructures import MultiValueDict
 
 from packages_pypi.upload_temp import UPLOAD_TEMP_PREFIX, UPLOAD_TEMP_SUFFIX, upload_temp_dir
 
@@ -24,6 +26,8 @@ class HashedUpload(TemporaryUploadedFile):
     long"; the prefix lets `registry_check` sweep what a killed worker left (upload_temp.py).
     `client_filename` is the name as sent, before Django shortens names over 255.
     """
+
+    size: int  # 0, then the byte count once the handler completes it (never None here)
 
     def __init__(self, *, client_filename: str, content_type: str, charset: str | None,
                  content_type_extra: dict | None) -> None:
@@ -45,6 +49,8 @@ class HashingUploadHandler(TemporaryFileUploadHandler):
     stored digests could otherwise describe another part than the stored file. A file over
     `REGISTRY_PYPI_MAX_FILE_SIZE` stops it too; `too_large` tells the view.
     """
+
+    file: HashedUpload
 
     def __init__(self, request: HttpRequest | None = None) -> None:
         super().__init__(request)
@@ -123,7 +129,9 @@ def install_upload_parsing(request: HttpRequest) -> tuple[HashingUploadHandler, 
     request.upload_handlers = [handler]
     unsafe: list[str] = []
 
-    def parse(meta: Any, post_data: Any) -> Any:
+    def parse(
+        meta: Mapping[str, Any], post_data: BinaryIO
+    ) -> tuple[QueryDict, MultiValueDict[str, UploadedFile]]:
         parser = FilenameCheckingParser(meta, post_data, request.upload_handlers, request.encoding)
         try:
             return parser.parse()
@@ -135,5 +143,7 @@ def install_upload_parsing(request: HttpRequest) -> tuple[HashingUploadHandler, 
         finally:
             unsafe.extend(parser.unsafe_filenames)
 
-    request.parse_file_upload = parse  # type: ignore[method-assign]
+    # The instance attribute shadows HttpRequest's method; mypy compares
+    # the function with the unbound method, `self` included.
+    request.parse_file_upload = parse  # type: ignore[method-assign, assignment]
     return handler, unsafe

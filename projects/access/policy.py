@@ -10,6 +10,7 @@ within their job's project, and blocked users can do nothing.
 
 import enum
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from projects.access.memberships import has_membership_below, member_level
 from projects.lookups import group_get_by_ref, project_get_by_ref
@@ -17,6 +18,10 @@ from projects.models import Group, Project, User, path_prefixes
 from projects.principals import Principal, PrincipalKind
 from projects.roles import AccessLevel, FeatureAccess, Visibility
 from registry.http.exceptions import Forbidden, NotFound, Unauthorized
+
+if TYPE_CHECKING:
+    # Types only: auth_tokens sits above projects, so the policy never imports it at run time.
+    from auth_tokens.models import CiJob, DeployToken
 
 READ_PACKAGE_REGISTRY = "read_package_registry"
 WRITE_PACKAGE_REGISTRY = "write_package_registry"
@@ -81,7 +86,7 @@ def _can_on_project(principal: Principal, ability: Ability, project: Project) ->
         return _deploy_token_can(principal, ability, project) or _member_can(
             ability, project, AccessLevel.NO_ACCESS, signed_in=False
         )
-    if principal.kind is PrincipalKind.JOB and principal.job.project_id != project.pk:
+    if principal.kind is PrincipalKind.JOB and _job_of(principal).project_id != project.pk:
         # Outside its own project a job token sees only what visibility shows.
         return ability in {Ability.READ_PROJECT, Ability.READ_PACKAGE} and _member_can(
             ability, project, AccessLevel.NO_ACCESS, signed_in=True
@@ -139,7 +144,7 @@ def _job_can_on_group(principal: Principal, ability: Ability, group: Group) -> b
         return False
     if _visible(group.visibility, signed_in=True):
         return True
-    project = principal.job.project
+    project = _job_of(principal).project
     inside = project.full_path.startswith(f"{group.full_path}/")
     return inside and _can_on_project(principal, Ability.READ_PACKAGE, project)
 
@@ -155,8 +160,26 @@ def _visible(visibility: int, *, signed_in: bool) -> bool:
     return visibility in shown_levels(signed_in=signed_in)
 
 
+def _deploy_token_of(principal: Principal) -> "DeployToken":
+    # A DEPLOY_TOKEN principal always carries its token (Principal.for_deploy_token).
+    assert principal.deploy_token is not None
+    return principal.deploy_token
+
+
+def _job_of(principal: Principal) -> "CiJob":
+    # A JOB principal always carries its job (Principal.for_job).
+    assert principal.job is not None
+    return principal.job
+
+
+def _deploy_token_group(token: "DeployToken") -> Group:
+    # deploy_token_has_one_owner: a token without a project has a group.
+    assert token.group is not None
+    return token.group
+
+
 def _deploy_token_can(principal: Principal, ability: Ability, subject: Project | Group) -> bool:
-    token = principal.deploy_token
+    token = _deploy_token_of(principal)
     if not _deploy_token_covers(principal, subject):
         return False
     scopes = set(token.scopes)
@@ -169,10 +192,10 @@ def _deploy_token_can(principal: Principal, ability: Ability, subject: Project |
 
 def _deploy_token_covers(principal: Principal, subject: Project | Group) -> bool:
     """A project token covers its project; a group token its group and everything below."""
-    token = principal.deploy_token
+    token = _deploy_token_of(principal)
     if token.project_id is not None:
         return isinstance(subject, Project) and subject.pk == token.project_id
-    root = token.group.full_path
+    root = _deploy_token_group(token).full_path
     return subject.full_path == root or subject.full_path.startswith(f"{root}/")
 
 

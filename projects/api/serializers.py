@@ -20,10 +20,12 @@ class VisibilityField(serializers.ChoiceField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(choices=[v.label for v in Visibility], **kwargs)
 
-    def to_internal_value(self, data: Any) -> int:
+    # drf-stubs fix ChoiceField's values to str, but DRF returns the choice's key, of any type;
+    # here the labels go in and the integer level comes out.
+    def to_internal_value(self, data: Any) -> int:  # type: ignore[override]
         return Visibility.from_name(super().to_internal_value(data))
 
-    def to_representation(self, value: int) -> str:
+    def to_representation(self, value: int) -> str:  # type: ignore[override]
         return Visibility(value).label
 
 

@@ -3,13 +3,14 @@
 import datetime
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.db.models import QuerySet
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.serializer_helpers import ReturnList
 
 from registry.http.exceptions import BadRequest
 
@@ -18,11 +19,15 @@ MAX_PER_PAGE = 100
 _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off", ""})
 
+# What a list endpoint pages through: a query, or rows already in memory.
+Rows = QuerySet[Any] | Sequence[Any]
+
 
 class GitLabDateTimeField(serializers.DateTimeField):
     """ISO 8601 in UTC with milliseconds and `Z`, as GitLab writes timestamps."""
 
-    def to_representation(self, value: datetime.datetime | None) -> str | None:
+    # DRF's DateTimeField gives None for an empty value too; drf-stubs say it always gives str.
+    def to_representation(self, value: datetime.datetime | None) -> str | None:  # type: ignore[override]
         if value is None:
             return None
         value = value.astimezone(datetime.UTC)
@@ -85,8 +90,8 @@ def _page_link(request: Request, page: int, per_page: int) -> str:
 
 def paginated(
     request: Request,
-    queryset: QuerySet | Sequence[Any],
-    serialize: Callable[[Sequence[Any]], list],
+    queryset: Rows,
+    serialize: Callable[[Rows], list[Any]],
 ) -> Response:
     """One page of `queryset` with GitLab's X-* headers and `Link` (spec §2.4): two queries."""
     page, per_page = _page_params(request)
@@ -115,7 +120,9 @@ def paginated(
     return response
 
 
-def validated(serializer_class: type[serializers.Serializer], request: Request, **kw: Any) -> dict:
+def validated(
+    serializer_class: type[serializers.Serializer[Any]], request: Request, **kw: Any
+) -> dict[str, Any]:
     """Run an InputSerializer over the request body and return its data (or raise 400)."""
     serializer = serializer_class(data=request.data, **kw)
     serializer.is_valid(raise_exception=True)
@@ -123,7 +130,11 @@ def validated(serializer_class: type[serializers.Serializer], request: Request, 
 
 
 def many(
-    serializer_class: type[serializers.Serializer], context: dict[str, Any] | None = None
-) -> Callable[[Sequence[Any]], list]:
+    serializer_class: type[serializers.Serializer[Any]], context: dict[str, Any] | None = None
+) -> Callable[[Rows], list[Any]]:
     """A `serialize` for `paginated`: the page's rows through `serializer_class`."""
-    return lambda rows: serializer_class(rows, many=True, context=context or {}).data
+    # many=True makes DRF build a ListSerializer, whose data is a list; drf-stubs cannot see
+    # that and type it as one object's dict.
+    return lambda rows: cast(
+        ReturnList, serializer_class(rows, many=True, context=context or {}).data
+    )

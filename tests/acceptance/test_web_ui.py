@@ -1,6 +1,7 @@
 """The web UI in a real browser: Debian's chromium driven by Playwright against a live server.
 
-Screenshots of every page land in test-artifacts/screenshots/, at laptop and phone widths.
+Screenshots of every page land in test-artifacts/screenshots/, at laptop and phone widths, for a
+person to look at; every test also asserts what the page shows.
 """
 
 import shutil
@@ -152,11 +153,63 @@ def test_a_maintainer_creates_a_deploy_token(page, world):
     shoot(page, "11-deploy-tokens")
 
 
-def test_empty_project_and_not_found_pages(page, world):
+def fits_the_width(page) -> bool:
+    """Nothing sticks out sideways: the page never scrolls horizontally."""
+    return page.evaluate(
+        "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    )
+
+
+def test_an_empty_project_teaches_publishing_at_both_widths(page, world):
     from tests.factories import make_project
 
-    make_project("empty", namespace=world.public_group)
-    page.goto("/oss/empty")
+    project = make_project("empty", namespace=world.public_group)
+    response = page.goto("/oss/empty")
+    assert response.status == 200
+    head = page.locator(".page-head h1")
+    assert head.inner_text().split() == ["E", "Empty", "public"]  # avatar, name, visibility
+    assert page.locator(".page-head code").all_inner_texts() == [str(project.pk), "oss/empty"]
+    assert page.locator("nav.tabs a[aria-current=page]").inner_text() == "Overview"
+    teach = page.locator(".empty.teach")
+    assert teach.locator("h2").inner_text() == "Publish your first package"
+    # The three steps, each with its command and a copy button (added by registry.js).
+    steps = teach.locator("ol.steps > li")
+    assert steps.locator("h3").all_inner_texts() == [
+        "~/.pypirc for twine", "Publish with twine", "Or publish with uv",
+    ]
+    assert steps.locator(".copy-button").count() == 3
+    upload_url = f"{page.evaluate('location.origin')}/api/v4/projects/{project.pk}/packages/pypi"
+    pypirc = teach.locator("#snippet-pypirc code").inner_text()
+    assert f"repository = {upload_url}" in pypirc
+    assert "[empty]" in pypirc
+    assert f"uv publish --publish-url {upload_url}" in steps.nth(2).locator("code").inner_text()
+    assert fits_the_width(page)
     shoot(page, "12-empty-project")
-    page.goto("/acme/nothing-here")
+    page.set_viewport_size(PHONE)
+    # The long URLs wrap inside their boxes instead of widening the phone's page.
+    assert fits_the_width(page)
+    assert teach.locator(".copy-button").first.is_visible()
+
+
+def test_a_missing_project_is_a_plain_404_that_offers_to_sign_in(page, world):
+    response = page.goto("/acme/nothing-here")
+    assert response.status == 404
+    assert page.title() == "Page not found · PyPI registry"
+    assert page.locator(".empty h1").inner_text() == "Page not found"
+    message = "The page does not exist, or you do not have access to it."
+    assert page.locator(f"text={message}").is_visible()
+    sign_in_link = page.locator(".empty a.button")
+    assert sign_in_link.inner_text() == "Sign in"
+    assert sign_in_link.get_attribute("href") == "/users/sign_in?next=/acme/nothing-here"
+    assert page.locator(".empty a[href='/']").inner_text() == "Back to the dashboard"
+    assert fits_the_width(page)
     shoot(page, "13-not-found")
+
+    # Signed in without access, a private project looks exactly like a missing one.
+    sign_in(page, "stranger")
+    pages = {}
+    for path in (f"/{world.project.full_path}", "/acme/nothing-here"):
+        assert page.goto(path).status == 404
+        assert page.locator(".empty a.button").count() == 0  # nothing to sign in to
+        pages[path] = page.locator(".empty").inner_text()
+    assert len(set(pages.values())) == 1

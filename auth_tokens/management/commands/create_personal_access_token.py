@@ -1,6 +1,7 @@
 """Issue a personal access token for a user and print only its secret."""
 
 import datetime
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -18,7 +19,8 @@ class Command(BaseCommand):
         parser.add_argument("--scopes", default="api", help="comma-separated, e.g. api,read_api")
         parser.add_argument("--expires-at", type=datetime.date.fromisoformat, default=None)
 
-    def handle(self, *args: object, **options: object) -> None:
+    # argparse values, typed as the options of BaseCommand.handle are.
+    def handle(self, *args: object, **options: Any) -> None:
         user = User.objects.filter(username=options["username"]).first()
         if user is None:
             raise CommandError(f"no user {options['username']!r}")

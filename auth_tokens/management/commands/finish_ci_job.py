@@ -1,5 +1,7 @@
 """Finish a CI job, so that its token stops working."""
 
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from auth_tokens.models import CiJob
@@ -14,7 +16,8 @@ class Command(BaseCommand):
         parser.add_argument("--status", default=CiJob.Status.SUCCESS,
                             choices=[s for s in CiJob.Status.values if s != CiJob.Status.RUNNING])
 
-    def handle(self, *args: object, **options: object) -> None:
+    # argparse values, typed as the options of BaseCommand.handle are.
+    def handle(self, *args: object, **options: Any) -> None:
         job = CiJob.objects.filter(pk=options["job_id"]).first()
         if job is None:
             raise CommandError(f"no job {options['job_id']}")

@@ -2,6 +2,7 @@
 
 import datetime
 from argparse import ArgumentParser
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -30,7 +31,8 @@ class Command(BaseCommand):
             metavar="SECONDS", help="temporary uploads and empty folders older than this are stale",
         )
 
-    def handle(self, *args: object, **options: object) -> None:
+    # argparse values, typed as the options of BaseCommand.handle are.
+    def handle(self, *args: object, **options: Any) -> None:
         report = registry_check(
             repair=bool(options["repair"]),
             quick=bool(options["quick"]),
