@@ -114,16 +114,16 @@ def serve_file(request: HttpRequest, package_file: "PackageFile") -> HttpRespons
     start, end = byte_range or (0, size - 1)
     head = request.method == "HEAD"
     body = iter(()) if head or size == 0 else _stream(package_file.file.name, start, end)
-    response = StreamingHttpResponse(body, status=206 if byte_range else 200)
-    response["Content-Type"] = "application/octet-stream"
-    response["Content-Length"] = str(end - start + 1 if size else 0)
+    streaming = StreamingHttpResponse(body, status=206 if byte_range else 200)
+    streaming["Content-Type"] = "application/octet-stream"
+    streaming["Content-Length"] = str(end - start + 1 if size else 0)
     if byte_range:
-        response["Content-Range"] = f"bytes {start}-{end}/{size}"
-    response["Accept-Ranges"] = "bytes"
-    response["ETag"] = etag
-    response["Content-Disposition"] = attachment(package_file.file_name)
-    response["Content-Transfer-Encoding"] = "binary"
-    return response
+        streaming["Content-Range"] = f"bytes {start}-{end}/{size}"
+    streaming["Accept-Ranges"] = "bytes"
+    streaming["ETag"] = etag
+    streaming["Content-Disposition"] = attachment(package_file.file_name)
+    streaming["Content-Transfer-Encoding"] = "binary"
+    return streaming
 
 
 def conditional_file_response(request: HttpRequest, response: HttpResponse) -> HttpResponse:
@@ -131,7 +131,7 @@ def conditional_file_response(request: HttpRequest, response: HttpResponse) -> H
 
     Django's RFC 9110 evaluation: lists, weak tags and `*`; the 304 keeps the ETag.
     """
-    return get_conditional_response(request, etag=response["ETag"], response=response)
+    return get_conditional_response(request, etag=response["ETag"], response=response) or response
 
 
 def _parse_range(header: str, size: int) -> tuple[int, int] | Literal["unsatisfiable"] | None:

@@ -5,6 +5,7 @@ version meta tag, and PEP 658/714 metadata attributes. JSON is API version 1.1 (
 """
 
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.utils.html import escape
 from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import BaseParser
 from rest_framework.renderers import BaseRenderer
 
 from packages_pypi.names import version_sort_key
@@ -95,7 +97,7 @@ class PageHTMLRenderer(BaseRenderer):
     charset = "utf-8"
 
     def render(self, data: Any, accepted_media_type: str | None = None,
-               renderer_context: dict | None = None) -> bytes:
+               renderer_context: Mapping[str, Any] | None = None) -> bytes:
         return (_index_html(data) if isinstance(data, IndexPage) else _project_html(data)).encode()
 
 
@@ -114,7 +116,7 @@ class PageJSONRenderer(BaseRenderer):
     charset = "utf-8"
 
     def render(self, data: Any, accepted_media_type: str | None = None,
-               renderer_context: dict | None = None) -> bytes:
+               renderer_context: Mapping[str, Any] | None = None) -> bytes:
         if isinstance(data, IndexPage):
             body: dict = {
                 "meta": {"api-version": API_VERSION},
@@ -132,10 +134,10 @@ class PEP691Negotiation(BaseContentNegotiation):
     """Picks a page renderer with `preferred_media_type`: DRF's default negotiation ignores
     q-values, and PEP 691 clients rely on them (pip asks for HTML at q=0.1)."""
 
-    def select_parser(self, request: Any, parsers: list) -> None:
+    def select_parser(self, request: Any, parsers: Iterable[BaseParser]) -> None:
         return None  # the index reads no body
 
-    def select_renderer(self, request: Any, renderers: list,
+    def select_renderer(self, request: Any, renderers: Iterable[BaseRenderer],
                         format_suffix: str | None = None) -> tuple[BaseRenderer, str]:
         media_type = preferred_media_type(request._request)
         renderer = next(r for r in renderers if r.media_type == media_type)

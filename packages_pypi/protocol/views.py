@@ -6,13 +6,16 @@ REST_FRAMEWORK). DRF never parses a body here: the upload streams through our ha
 
 import datetime
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 from packaging.utils import canonicalize_name
 from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import BaseParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -67,12 +70,13 @@ class GitLabJSONRenderer(JSONRenderer):
 class _FirstRenderer(BaseContentNegotiation):
     """One answer whatever the Accept header: a download or an upload is never a 406."""
 
-    def select_parser(self, request: Any, parsers: list) -> None:
+    def select_parser(self, request: Any, parsers: Iterable[BaseParser]) -> None:
         return None
 
-    def select_renderer(self, request: Any, renderers: list,
+    def select_renderer(self, request: Any, renderers: Iterable[BaseRenderer],
                         format_suffix: str | None = None) -> tuple[BaseRenderer, str]:
-        return renderers[0], renderers[0].media_type
+        first = next(iter(renderers))
+        return first, first.media_type
 
 
 class ProtocolView(APIView):
@@ -81,11 +85,11 @@ class ProtocolView(APIView):
 
     parser_classes: tuple = ()
     renderer_classes: tuple = (GitLabJSONRenderer,)
-    content_negotiation_class = _FirstRenderer
+    content_negotiation_class: type[BaseContentNegotiation] = _FirstRenderer
     metadata_class = None
     http_method_names = ["get", "head"]
 
-    def handle_exception(self, exc: Exception) -> HttpResponse:
+    def handle_exception(self, exc: Exception) -> Response:
         # An error is JSON even where the client negotiated an index page.
         self.request.accepted_renderer = GitLabJSONRenderer()
         self.request.accepted_media_type = GitLabJSONRenderer.media_type
@@ -96,7 +100,7 @@ class ProtocolView(APIView):
         return response
 
     def finalize_response(self, request: Request, response: Any, *args: Any,
-                          **kwargs: Any) -> HttpResponse:
+                          **kwargs: Any) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)
         for name, value in API_HEADERS.items():
             response.setdefault(name, value)
@@ -160,7 +164,7 @@ class ProjectDetail(PageView):
 
 
 class ProjectFile(ProtocolView):
-    def get(self, request: Request, ref: str, sha256: str, filename: str) -> HttpResponse:
+    def get(self, request: Request, ref: str, sha256: str, filename: str) -> HttpResponseBase:
         principal = principal_of(request)
         project = access_project(principal, ref, Ability.READ_PACKAGE)
         return _download(request, project, sha256, filename)
@@ -198,7 +202,7 @@ class GroupDetail(PageView):
 
 
 class GroupFile(ProtocolView):
-    def get(self, request: Request, ref: str, sha256: str, filename: str) -> HttpResponse:
+    def get(self, request: Request, ref: str, sha256: str, filename: str) -> HttpResponseBase:
         principal = principal_of(request)
         group = access_group(principal, ref, Ability.READ_PACKAGE)
         # GitLab skips per-project checks here ("the sha256 is the protection"); we don't.
@@ -236,7 +240,7 @@ def _miss(principal: Principal, group: Group, requested_name: str) -> HttpRespon
     return HttpResponseRedirect(upstream)
 
 
-def _download(request: Request, scope: object, sha256: str, filename: str) -> HttpResponse:
+def _download(request: Request, scope: Scope, sha256: str, filename: str) -> HttpResponseBase:
     if filename.endswith(METADATA_SUFFIX):
         # No distribution is named *.metadata (they end in .whl, .tar.gz or .zip).
         return _core_metadata(request, scope, sha256, filename.removesuffix(METADATA_SUFFIX))
@@ -248,7 +252,7 @@ def _download(request: Request, scope: object, sha256: str, filename: str) -> Ht
 
 
 def _core_metadata(
-    request: Request, scope: object, sha256: str, filename: str
+    request: Request, scope: Scope, sha256: str, filename: str
 ) -> HttpResponse:
     """PEP 658: `<file URL>.metadata` is the distribution's METADATA file."""
     package_file = selectors.file_for_download(scope, sha256, filename)

@@ -6,7 +6,7 @@ goes through `unexpired` (or, on the hot path, the same condition written in SQL
 """
 
 import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -46,7 +46,9 @@ def member_project_paths(user: User, *, min_level: int = AccessLevel.GUEST) -> l
     return list(rows)
 
 
-def member_project_ids(user: User, *, min_level: int = AccessLevel.GUEST) -> QuerySet:
+def member_project_ids(
+    user: User, *, min_level: int = AccessLevel.GUEST
+) -> QuerySet[ProjectMember, Any]:
     """The ids of the projects `user` holds at least `min_level` in, directly, as a subquery."""
     return _memberships(ProjectMember, user, min_level).values("project_id")
 
@@ -81,5 +83,8 @@ def member_level(*, user_id: int, group_paths: list[str], project_id: int | None
     day = today().isoformat()
     with connection.cursor() as cursor:
         cursor.execute(sql, [user_id, *group_paths, day, user_id, project_id or 0, day])
-        return cursor.fetchone()[0]
+        row = cursor.fetchone()
+    assert row is not None  # an aggregate always returns one row (NULL when nothing matched)
+    level: int | None = row[0]
+    return level
 

@@ -6,6 +6,8 @@ mirrors one in `access.policy`, and `tests/unit/projects/test_access_queries.py`
 against `can()` for every kind of caller.
 """
 
+from typing import TYPE_CHECKING
+
 from django.db.models import Q, QuerySet
 
 from projects.access.memberships import (
@@ -19,6 +21,9 @@ from projects.principals import Principal, PrincipalKind
 from projects.roles import AccessLevel, FeatureAccess
 
 NOTHING = Q(pk__in=[])
+
+if TYPE_CHECKING:
+    from auth_tokens.models import CiJob
 
 
 def _blocked(principal: Principal) -> bool:
@@ -46,10 +51,12 @@ def _in_or_below(paths: list[str]) -> Q:
 def _deploy_token_projects(principal: Principal) -> Q:
     """The projects a deploy token reads by its scopes (none without a package scope)."""
     token = principal.deploy_token
+    assert token is not None  # a DEPLOY_TOKEN principal always carries its token
     if not set(token.scopes) & PACKAGE_SCOPES:
         return NOTHING
     if token.project_id is not None:
         return Q(pk=token.project_id)
+    assert token.group is not None  # a deploy token belongs to a project or a group
     return Q(full_path__startswith=f"{token.group.full_path}/")
 
 
@@ -88,8 +95,9 @@ def visible_projects(principal: Principal) -> QuerySet[Project]:
         allowed |= _deploy_token_projects(principal)
     elif principal.kind is PrincipalKind.JOB:
         # Outside its own project a job sees what visibility shows, as a signed-in user.
-        if can(principal, Ability.READ_PROJECT, principal.job.project):
-            allowed |= Q(pk=principal.job.project_id)
+        job = _job_of(principal)
+        if can(principal, Ability.READ_PROJECT, job.project):
+            allowed |= Q(pk=job.project_id)
     elif principal.user is not None:
         allowed |= member_projects_filter(principal)
     return projects.filter(allowed)
@@ -106,11 +114,12 @@ def readable_groups(principal: Principal) -> QuerySet[Group]:
     allowed = _shown(principal)
     if principal.kind is PrincipalKind.DEPLOY_TOKEN:
         token = principal.deploy_token
-        if token.group_id is not None and set(token.scopes) & PACKAGE_SCOPES:
+        assert token is not None  # a DEPLOY_TOKEN principal always carries its token
+        if token.group is not None and set(token.scopes) & PACKAGE_SCOPES:
             allowed |= _in_or_below([token.group.full_path])
     elif principal.kind is PrincipalKind.JOB:
         # A job reads the groups above its own project, for that project's packages' sake.
-        project = principal.job.project
+        project = _job_of(principal).project
         if can(principal, Ability.READ_PACKAGE, project):
             allowed |= Q(full_path__in=path_prefixes(project.full_path)[:-1])
     elif principal.user is not None:
@@ -158,9 +167,15 @@ def _packages_readable(principal: Principal) -> Q:
     if principal.kind is PrincipalKind.DEPLOY_TOKEN:
         return allowed | _deploy_token_projects(principal)
     if principal.kind is PrincipalKind.JOB:
-        if can(principal, Ability.READ_PACKAGE, principal.job.project):
-            allowed |= Q(pk=principal.job.project_id)
+        job = _job_of(principal)
+        if can(principal, Ability.READ_PACKAGE, job.project):
+            allowed |= Q(pk=job.project_id)
         return allowed
     if principal.user is not None:
         allowed |= member_projects_filter(principal)
     return allowed
+
+
+def _job_of(principal: Principal) -> "CiJob":
+    assert principal.job is not None  # a JOB principal always carries its job
+    return principal.job
