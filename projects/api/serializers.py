@@ -96,7 +96,10 @@ class GroupOutput(serializers.Serializer):
 
 
 class NamespaceOutput(serializers.Serializer):
-    """The `namespace` object embedded in a project."""
+    """GitLab's NamespaceBasic: /namespaces and the `namespace` object embedded in a project.
+
+    `kind` is always "group": this registry has no personal (user) namespaces.
+    """
 
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -104,10 +107,14 @@ class NamespaceOutput(serializers.Serializer):
     kind = serializers.SerializerMethodField()
     full_path = serializers.CharField()
     parent_id = serializers.IntegerField(allow_null=True)
+    avatar_url = serializers.SerializerMethodField()
     web_url = serializers.SerializerMethodField()
 
     def get_kind(self, group: Group) -> str:
         return "group"
+
+    def get_avatar_url(self, group: Group) -> None:
+        return None
 
     def get_web_url(self, group: Group) -> str:
         return f"{_base(self)}/groups/{group.full_path}"

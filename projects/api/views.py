@@ -1,7 +1,11 @@
 """GitLab REST API v4: the current user, users, groups and projects (python-gitlab's calls)."""
 
+import json
 from typing import Any
 
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -99,6 +103,33 @@ class UserDetailApi(APIView):
         admin_principal(request)
         services.user_delete(user=_user_or_404(user_id))
         return Response(status=204)
+
+
+def _json_literal(value: bool | None, *, status: int) -> HttpResponse:
+    # DRF renders None as an empty body, which python-gitlab cannot parse as JSON; GitLab
+    # sends the literal `null`.
+    return HttpResponse(json.dumps(value), status=status, content_type="application/json")
+
+
+class UserBlockApi(APIView):
+    """POST /users/:id/block (admin): 201 `true`, or 201 `null` when already blocked."""
+
+    @extend_schema(request=None, responses={201: OpenApiTypes.BOOL})
+    def post(self, request: Request, user_id: str) -> HttpResponse:
+        principal = admin_principal(request)
+        assert principal.user is not None  # an admin is a user
+        changed = services.user_block(user=_user_or_404(user_id), by=principal.user)
+        return _json_literal(True if changed else None, status=201)
+
+
+class UserUnblockApi(APIView):
+    """POST /users/:id/unblock (admin): 201 `true`, or 201 `false` when not blocked."""
+
+    @extend_schema(request=None, responses={201: OpenApiTypes.BOOL})
+    def post(self, request: Request, user_id: str) -> HttpResponse:
+        admin_principal(request)
+        changed = services.user_unblock(user=_user_or_404(user_id))
+        return _json_literal(changed, status=201)
 
 
 class GroupListCreateApi(APIView):
