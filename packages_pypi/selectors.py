@@ -204,7 +204,13 @@ def _filtered(packages: QuerySet[Package], filters: PackageFilters) -> QuerySet[
     if filters.package_type not in (None, "pypi"):
         return packages.none()
     if filters.package_name:
-        packages = packages.filter(name__icontains=filters.package_name)
+        # GitLab's substring match on the name as uploaded, and the same on the PEP 503 form
+        # (`Zqx.Newcomer_Dotty` finds `Zqx.Newcomer-Dotty`), so a clean-up script that spells
+        # a name another way still sees every version.
+        packages = packages.filter(
+            Q(name__icontains=filters.package_name)
+            | Q(normalized_name__contains=canonicalize_name(filters.package_name))
+        )
     if filters.package_version:
         packages = packages.filter(version=filters.package_version)
     if filters.status:

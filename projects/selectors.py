@@ -48,6 +48,34 @@ def groups_list(
     return groups
 
 
+def namespaces_list(
+    *,
+    principal: Principal,
+    search: str | None = None,
+    full_path_search: bool = False,
+    owned_only: bool = False,
+    top_level_only: bool = False,
+) -> QuerySet[Group]:
+    """The caller's namespaces as GitLab's GET /namespaces lists them: every group for an
+    admin, else the groups the caller is a member of (and their subgroups).
+
+    GitLab lists a user's direct memberships and personal namespace only; subgroups of a
+    membership count here because the role holds there too (it is where they create projects).
+    There are no personal namespaces in this registry: every namespace is a group.
+    """
+    groups = readable_groups(principal).order_by("id")
+    if owned_only or not principal.is_admin:
+        level = AccessLevel.OWNER if owned_only else AccessLevel.GUEST
+        groups = groups.filter(member_groups_filter(principal, min_level=level))
+    if search and full_path_search:
+        groups = groups.filter(full_path__icontains=search)
+    elif search:
+        groups = groups.filter(Q(name__icontains=search) | Q(path__icontains=search))
+    if top_level_only:
+        groups = groups.filter(parent__isnull=True)
+    return groups
+
+
 def subgroups_list(*, principal: Principal, group: Group, recursive: bool) -> QuerySet[Group]:
     """The direct children (or all descendants) of `group` the caller sees."""
     groups = readable_groups(principal).order_by("full_path", "id")

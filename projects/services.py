@@ -187,6 +187,38 @@ def user_update(*, user: User, **fields: Unpack[UserChanges]) -> User:
     return user
 
 
+def user_block(*, user: User, by: User) -> bool:
+    """Block `user` (they can do nothing from the next request on); False if already blocked.
+
+    Raises Forbidden when an admin tries to block themself (GitLab's rule: the API caller
+    cannot lock itself out).
+    """
+    if user.pk == by.pk:
+        raise Forbidden("The API initiating user cannot be blocked by the API")
+    # One UPDATE on the row every request reads afresh (no process keeps users in memory),
+    # so every app server refuses the user from its next request on.
+    changed = User.objects.filter(pk=user.pk).exclude(state=User.State.BLOCKED).update(
+        state=User.State.BLOCKED
+    )
+    user.state = User.State.BLOCKED
+    return bool(changed)
+
+
+def user_unblock(*, user: User) -> bool:
+    """Let a blocked user in again; False if they were not blocked.
+
+    Raises Forbidden for a deactivated user (`is_active` off in the admin), as GitLab does:
+    unblocking must not quietly reactivate them.
+    """
+    if not user.is_active:
+        raise Forbidden("Deactivated users cannot be unblocked by the API")
+    changed = User.objects.filter(pk=user.pk, state=User.State.BLOCKED).update(
+        state=User.State.ACTIVE
+    )
+    user.state = User.State.ACTIVE
+    return bool(changed)
+
+
 @transaction.atomic
 def user_delete(*, user: User) -> None:
     """Delete a user with their tokens and memberships; their packages stay in the projects."""

@@ -224,6 +224,9 @@ REGISTRY_CHECK_TEMP_MAX_AGE = env.int("REGISTRY_CHECK_TEMP_MAX_AGE", default=360
 
 # The registry's own settings.
 REGISTRY_ROOT_PASSWORD = env.str("REGISTRY_ROOT_PASSWORD", default="")
+# What GET /api/v4/metadata reports as `revision` (GitLab: the commit it runs); the image
+# build can set it, for instance to `git rev-parse --short HEAD`.
+REGISTRY_REVISION = env.str("REGISTRY_REVISION", default="unknown")
 # GitLab.com's limit: 5 GB.
 REGISTRY_PYPI_MAX_FILE_SIZE = env.int("REGISTRY_PYPI_MAX_FILE_SIZE", default=5 * 1024**3)
 REGISTRY_PYPI_UPSTREAM_URL = env.str(

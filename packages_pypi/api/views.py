@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,6 +23,23 @@ from registry.http.api import (
     query_choice,
 )
 from registry.http.exceptions import NotFound
+
+
+def _list_parameters(*, group: bool) -> list[OpenApiParameter]:
+    orders = [name for name in ORDERS if group or name != "project_path"]
+    parameters = [
+        OpenApiParameter("package_type", str, enum=list(PACKAGE_TYPES)),
+        OpenApiParameter("package_name", str,
+                         description="Substring of the name, in any PEP 503 spelling"),
+        OpenApiParameter("package_version", str),
+        OpenApiParameter("status", str, enum=list(STATUSES)),
+        OpenApiParameter("order_by", str, enum=orders),
+        OpenApiParameter("sort", str, enum=["asc", "desc"]),
+        OpenApiParameter("page", int), OpenApiParameter("per_page", int),
+    ]
+    if group:
+        parameters.append(OpenApiParameter("exclude_subgroups", OpenApiTypes.BOOL))
+    return parameters
 
 
 def _filters(request: Request, *, group: bool = False) -> PackageFilters:
@@ -51,15 +70,17 @@ class PackageOutput(serializers.Serializer):
     status = serializers.CharField(source="get_status_display")
     _links = serializers.SerializerMethodField()
     created_at = GitLabDateTimeField()
-    last_downloaded_at = GitLabDateTimeField()
+    last_downloaded_at = GitLabDateTimeField(allow_null=True)
     tags = serializers.SerializerMethodField()
 
     def get_package_type(self, package: Package) -> str:
         return "pypi"
 
+    @extend_schema_field({"type": "array", "items": {"type": "string"}})
     def get_tags(self, package: Package) -> list:
         return []
 
+    @extend_schema_field({"type": "object", "additionalProperties": {"type": "string"}})
     def get__links(self, package: Package) -> dict[str, str]:
         project: Project = self.context.get("project") or package.project
         links = {}
@@ -71,6 +92,29 @@ class PackageOutput(serializers.Serializer):
                 f"/api/v4/projects/{project.pk}/packages/{package.pk}"
             )
         return links
+
+
+class PackageVersionOutput(serializers.Serializer):
+    """Another version of a package's name, in GitLab's PackageDetail."""
+
+    id = serializers.IntegerField()
+    version = serializers.CharField()
+    created_at = GitLabDateTimeField()
+    pipelines = serializers.SerializerMethodField()
+
+    @extend_schema_field({"type": "array", "items": {"type": "object"}})
+    def get_pipelines(self, package: Package) -> list:
+        return []
+
+
+class PackageDetailOutput(PackageOutput):
+    """GitLab's PackageDetail: the package and the other versions of its name."""
+
+    versions = serializers.SerializerMethodField()
+
+    @extend_schema_field(PackageVersionOutput(many=True))
+    def get_versions(self, package: Package) -> list:
+        return list(PackageVersionOutput(selectors.package_versions(package), many=True).data)
 
 
 class GroupPackageOutput(PackageOutput):
@@ -92,6 +136,7 @@ class PackageFileOutput(serializers.Serializer):
     file_sha1 = serializers.SerializerMethodField()
     file_sha256 = serializers.CharField(source="sha256")
 
+    @extend_schema_field({"type": "string", "nullable": True})
     def get_file_sha1(self, package_file: PackageFile) -> None:
         return None  # not computed at upload
 
@@ -117,6 +162,8 @@ def _package(request: Request, ref: str, package_id: str, ability: Ability) -> P
 class ProjectPackageListApi(APIView):
     """GET /projects/:id/packages (filters, order, pagination)."""
 
+    @extend_schema(parameters=_list_parameters(group=False),
+                   responses={200: PackageOutput(many=True)})
     def get(self, request: Request, ref: str) -> Response:
         project = access_project(principal_of(request), ref, Ability.READ_PACKAGE)
         packages = selectors.project_packages_list(project=project, filters=_filters(request))
@@ -127,30 +174,26 @@ class ProjectPackageListApi(APIView):
 class ProjectPackageDetailApi(APIView):
     """GET /projects/:id/packages/:package_id (with `versions`) and DELETE (maintainer: 204)."""
 
+    @extend_schema(responses={200: PackageDetailOutput})
     def get(self, request: Request, ref: str, package_id: str) -> Response:
         package = _package(request, ref, package_id, Ability.READ_PACKAGE)
         context = _context(request, package.project)
-        data = PackageOutput(package, context=context).data
-        versions = selectors.package_versions(package)
-        data["versions"] = [
-            {"id": v.pk, "version": v.version, "created_at": data_time(v), "pipelines": []}
-            for v in versions
-        ]
-        return Response(data)
+        return Response(PackageDetailOutput(package, context=context).data)
 
+    @extend_schema(responses={204: None})
     def delete(self, request: Request, ref: str, package_id: str) -> Response:
         package = _package(request, ref, package_id, Ability.DESTROY_PACKAGE)
         services.package_destroy(package=package)
         return Response(status=204)
 
 
-def data_time(package: Package) -> str | None:
-    return GitLabDateTimeField().to_representation(package.created_at)
-
-
 class PackageFileListApi(APIView):
     """GET /projects/:id/packages/:package_id/package_files."""
 
+    @extend_schema(
+        parameters=[OpenApiParameter("page", int), OpenApiParameter("per_page", int)],
+        responses={200: PackageFileOutput(many=True)},
+    )
     def get(self, request: Request, ref: str, package_id: str) -> Response:
         package = _package(request, ref, package_id, Ability.READ_PACKAGE)
         files = selectors.package_files_list(package=package)
@@ -160,6 +203,7 @@ class PackageFileListApi(APIView):
 class PackageFileDeleteApi(APIView):
     """DELETE /projects/:id/packages/:package_id/package_files/:file_id (maintainer: 204)."""
 
+    @extend_schema(responses={204: None})
     def delete(self, request: Request, ref: str, package_id: str, file_id: str) -> Response:
         package = _package(request, ref, package_id, Ability.DESTROY_PACKAGE)
         package_file = selectors.package_files_list(package=package).filter(pk=file_id).first()
@@ -172,6 +216,8 @@ class PackageFileDeleteApi(APIView):
 class GroupPackageListApi(APIView):
     """GET /groups/:id/packages: every readable project in the tree (`exclude_subgroups`)."""
 
+    @extend_schema(parameters=_list_parameters(group=True),
+                   responses={200: GroupPackageOutput(many=True)})
     def get(self, request: Request, ref: str) -> Response:
         principal = principal_of(request)
         group = access_group(principal, ref, Ability.READ_GROUP)

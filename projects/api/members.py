@@ -1,5 +1,6 @@
 """GitLab REST API v4: group and project members, and the application settings."""
 
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -34,6 +35,7 @@ def _member_or_404(subject: Project | Group, user_id: str) -> ProjectMember | Gr
 class MemberListCreateApi(APIView):
     """GET and POST /groups/:id/members and /projects/:id/members (direct members)."""
 
+    @extend_schema_serializer(component_name="MemberCreateInput")
     class InputSerializer(serializers.Serializer):
         user_id = serializers.IntegerField(required=False)
         username = serializers.CharField(required=False)
@@ -42,6 +44,10 @@ class MemberListCreateApi(APIView):
         )
         expires_at = serializers.DateField(required=False, allow_null=True)
 
+    @extend_schema(
+        parameters=[OpenApiParameter("page", int), OpenApiParameter("per_page", int)],
+        responses={200: MemberOutput(many=True)},
+    )
     def get(self, request: Request, kind: str, ref: str) -> Response:
         principal = user_principal(request)
         subject = _subject(principal, kind, ref, Ability.READ_PROJECT)
@@ -49,6 +55,7 @@ class MemberListCreateApi(APIView):
         context = {"request": request}
         return paginated(request, members, many(MemberOutput, context))
 
+    @extend_schema(request=InputSerializer, responses={201: MemberOutput})
     def post(self, request: Request, kind: str, ref: str) -> Response:
         principal = user_principal(request)
         subject = _subject(principal, kind, ref, Ability.ADMIN_PROJECT)
@@ -78,17 +85,20 @@ def _user(data: dict) -> User:
 class MemberDetailApi(APIView):
     """GET, PUT and DELETE /groups|projects/:id/members/:user_id."""
 
+    @extend_schema_serializer(component_name="MemberUpdateInput")
     class InputSerializer(serializers.Serializer):
         access_level = serializers.ChoiceField(
             choices=[level for level in AccessLevel.values if level]
         )
         expires_at = serializers.DateField(required=False, allow_null=True)
 
+    @extend_schema(responses={200: MemberOutput})
     def get(self, request: Request, kind: str, ref: str, user_id: str) -> Response:
         principal = user_principal(request)
         member = _member_or_404(_subject(principal, kind, ref, Ability.READ_PROJECT), user_id)
         return Response(MemberOutput(member, context={"request": request}).data)
 
+    @extend_schema(request=InputSerializer, responses={200: MemberOutput})
     def put(self, request: Request, kind: str, ref: str, user_id: str) -> Response:
         principal = user_principal(request)
         subject = _subject(principal, kind, ref, Ability.ADMIN_PROJECT)
@@ -102,6 +112,7 @@ class MemberDetailApi(APIView):
         )
         return Response(MemberOutput(member, context={"request": request}).data)
 
+    @extend_schema(responses={204: None})
     def delete(self, request: Request, kind: str, ref: str, user_id: str) -> Response:
         principal = user_principal(request)
         subject = _subject(principal, kind, ref, Ability.ADMIN_PROJECT)
@@ -114,18 +125,22 @@ class MemberDetailApi(APIView):
 class ApplicationSettingsApi(APIView):
     """GET and PUT /application/settings (admin); PUT changes only the keys it is given."""
 
+    @extend_schema_serializer(component_name="ApplicationSettingsInput")
     class InputSerializer(serializers.Serializer):
         pypi_package_requests_forwarding = serializers.BooleanField(required=False)
 
+    @extend_schema_serializer(component_name="ApplicationSettingsOutput")
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
         pypi_package_requests_forwarding = serializers.BooleanField()
         updated_at = serializers.DateTimeField()
 
+    @extend_schema(responses={200: OutputSerializer})
     def get(self, request: Request) -> Response:
         admin_principal(request)
         return Response(self.OutputSerializer(ApplicationSettings.load()).data)
 
+    @extend_schema(request=InputSerializer, responses={200: OutputSerializer})
     def put(self, request: Request) -> Response:
         admin_principal(request)
         # Unknown keys are dropped, as Grape drops undeclared parameters.

@@ -2,12 +2,16 @@
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from projects.models import Group, Project, User
 from projects.roles import Visibility
 from registry.http.api import GitLabDateTimeField
 from registry.http.site import base_url
+
+# GitLab's fields this registry has no value for (avatars, branches) are always null.
+always_null = extend_schema_field({"type": "string", "nullable": True})
 
 
 def _base(serializer: serializers.Serializer) -> str:
@@ -41,6 +45,7 @@ class UserOutput(serializers.Serializer):
     created_at = GitLabDateTimeField(source="date_joined")
     bot = serializers.SerializerMethodField()
 
+    @always_null
     def get_avatar_url(self, user: User) -> None:
         return None
 
@@ -88,6 +93,7 @@ class GroupOutput(serializers.Serializer):
     def get_web_url(self, group: Group) -> str:
         return f"{_base(self)}/groups/{group.full_path}"
 
+    @always_null
     def get_avatar_url(self, group: Group) -> None:
         return None
 
@@ -96,7 +102,10 @@ class GroupOutput(serializers.Serializer):
 
 
 class NamespaceOutput(serializers.Serializer):
-    """The `namespace` object embedded in a project."""
+    """GitLab's NamespaceBasic: /namespaces and the `namespace` object embedded in a project.
+
+    `kind` is always "group": this registry has no personal (user) namespaces.
+    """
 
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -104,10 +113,15 @@ class NamespaceOutput(serializers.Serializer):
     kind = serializers.SerializerMethodField()
     full_path = serializers.CharField()
     parent_id = serializers.IntegerField(allow_null=True)
+    avatar_url = serializers.SerializerMethodField()
     web_url = serializers.SerializerMethodField()
 
     def get_kind(self, group: Group) -> str:
         return "group"
+
+    @always_null
+    def get_avatar_url(self, group: Group) -> None:
+        return None
 
     def get_web_url(self, group: Group) -> str:
         return f"{_base(self)}/groups/{group.full_path}"
@@ -136,6 +150,7 @@ class ProjectOutput(serializers.Serializer):
     def get_web_url(self, project: Project) -> str:
         return f"{_base(self)}/{project.full_path}"
 
+    @always_null
     def get_default_branch(self, project: Project) -> None:
         return None
 
@@ -156,6 +171,7 @@ class MemberOutput(serializers.Serializer):
     expires_at = serializers.DateField(allow_null=True)
     created_at = GitLabDateTimeField()
 
+    @always_null
     def get_avatar_url(self, member: object) -> None:
         return None
 

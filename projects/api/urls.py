@@ -9,7 +9,7 @@ this module after every other /api/v4 module for the same reason.
 from django.urls import re_path
 from drf_spectacular.views import SpectacularJSONAPIView
 
-from projects.api import members, views
+from projects.api import instance, members, namespaces, views
 
 SUBJECT = r"^(?P<kind>projects|groups)/(?P<ref>.+)"
 
@@ -18,6 +18,12 @@ urlpatterns = [
     re_path(r"^user$", views.CurrentUserApi.as_view()),
     re_path(r"^users$", views.UserListCreateApi.as_view()),
     re_path(r"^users/(?P<user_id>[^/]+)$", views.UserDetailApi.as_view()),
+    re_path(r"^users/(?P<user_id>[^/]+)/block$", views.UserBlockApi.as_view()),
+    re_path(r"^users/(?P<user_id>[^/]+)/unblock$", views.UserUnblockApi.as_view()),
+    re_path(r"^version$", instance.MetadataApi.as_view()),
+    re_path(r"^metadata$", instance.MetadataApi.as_view()),
+    re_path(r"^namespaces$", namespaces.NamespaceListApi.as_view()),
+    re_path(r"^namespaces/(?P<ref>.+)$", namespaces.NamespaceDetailApi.as_view()),
     re_path(r"^application/settings$", members.ApplicationSettingsApi.as_view()),
     re_path(rf"{SUBJECT}/members/(?P<user_id>\d+)$", members.MemberDetailApi.as_view()),
     re_path(rf"{SUBJECT}/members$", members.MemberListCreateApi.as_view()),

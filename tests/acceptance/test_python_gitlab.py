@@ -1,15 +1,18 @@
 """Scripting the registry with the real python-gitlab against a live server (spec §7)."""
 
 import datetime
+import importlib.metadata
 
 import gitlab
 import pytest
+import requests
+from django.conf import settings as django_settings
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from auth_tokens.models import PersonalAccessToken
 from packages_pypi.models import Package
-from projects.models import ApplicationSettings
+from projects.models import ApplicationSettings, Project
 from tests.factories import add_member, make_group, make_pat, make_project, make_user
 from tests.package_rows import add_file, make_package
 
@@ -261,3 +264,42 @@ def test_non_admins_strangers_and_anonymous_callers_are_refused(admin_gl, connec
         connect().projects.get("g/p")
     with pytest.raises(gitlab.GitlabAuthenticationError):
         connect().settings.get()
+
+
+def test_version_namespaces_blocking_and_package_names_in_any_spelling(admin_gl, connect, url):
+    version, revision = admin_gl.version()
+    assert version == importlib.metadata.version("pypi-registry")
+    assert revision == django_settings.REGISTRY_REVISION
+
+    top = admin_gl.groups.create({"name": "Top", "path": "top"})
+    sub = admin_gl.groups.create({"name": "Sub", "path": "sub", "parent_id": top.id})
+    assert [n.full_path for n in admin_gl.namespaces.list(search="su", get_all=True)] == [
+        "top/sub"
+    ]
+    namespace = admin_gl.namespaces.get("top/sub")
+    assert (namespace.id, namespace.kind, namespace.parent_id) == (sub.id, "group", top.id)
+    project = admin_gl.projects.create({"name": "p", "namespace_id": namespace.id})
+
+    frank = admin_gl.users.create({"email": "frank@example.com", "username": "frank",
+                                   "name": "Frank", "password": "correct horse battery"})
+    sub.members.create({"user_id": frank.id, "access_level": DEVELOPER})
+    secret = frank.personal_access_tokens.create({"name": "t", "scopes": ["api"]}).token
+    frank_gl = connect(private_token=secret)
+    index = f"{url}/api/v4/projects/{project.id}/packages/pypi/simple/"
+    assert [n.full_path for n in frank_gl.namespaces.list(get_all=True)] == ["top/sub"]
+
+    assert frank.block() is True
+    assert frank.state == "blocked"
+    with pytest.raises(gitlab.GitlabGetError) as error:
+        frank_gl.auth()
+    assert error.value.response_code == 403
+    assert requests.get(index, auth=("__token__", secret), timeout=30).status_code == 403
+    assert frank.unblock() is True
+    assert frank.state == "active"
+    frank_gl.auth()
+    assert requests.get(index, auth=("__token__", secret), timeout=30).status_code == 200
+
+    add_file(make_package(Project.objects.get(pk=project.id), "Zqx.Newcomer-Dotty", "1.0"))
+    packages = admin_gl.projects.get(project.id, lazy=True).packages
+    found = packages.list(package_name="Zqx.Newcomer_Dotty", get_all=True)
+    assert [(p.name, p.version) for p in found] == [("Zqx.Newcomer-Dotty", "1.0")]

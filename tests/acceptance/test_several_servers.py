@@ -93,6 +93,27 @@ def test_a_package_uploaded_through_one_instance_installs_through_the_other(two_
     assert [server.get(page, auth=("x", pat)).status_code for server in two_servers] == [404, 404]
 
 
+def test_a_user_blocked_through_one_instance_is_refused_by_the_other_at_once(two_servers):
+    first, second = two_servers
+    project = make_project(namespace=make_group(visibility=Visibility.PRIVATE),
+                           visibility=Visibility.PRIVATE)
+    admin, user = make_user(is_admin=True), make_user()
+    add_member(project, user, AccessLevel.DEVELOPER)
+    _, admin_pat = personal_access_token_issue(user=admin, name="root", scopes=["api"])
+    _, pat = personal_access_token_issue(user=user, name="ci", scopes=["api"])
+    index = f"/api/v4/projects/{project.pk}/packages/pypi/simple/"
+    # The second instance has served the user (and rendered the index) before the block.
+    assert second.get("/api/v4/user", headers={"PRIVATE-TOKEN": pat}).status_code == 200
+    assert second.get(index, auth=("x", pat)).status_code == 200
+
+    blocked = first.session.post(f"{first.url}/api/v4/users/{user.pk}/block",
+                                 headers={"PRIVATE-TOKEN": admin_pat}, timeout=30)
+
+    assert (blocked.status_code, blocked.text) == (201, "true")
+    assert second.get("/api/v4/user", headers={"PRIVATE-TOKEN": pat}).status_code == 403
+    assert second.get(index, auth=("x", pat)).status_code == 403
+
+
 def _database_url(database: dict) -> str:
     password = f":{quote(database['PASSWORD'])}" if database["PASSWORD"] else ""
     return (

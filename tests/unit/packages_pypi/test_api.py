@@ -123,3 +123,27 @@ def test_group_packages_leave_out_projects_the_caller_cannot_read():
     make_package(make_project("closed", namespace=group, visibility=Visibility.PRIVATE))
     response = client_for(make_user()).get("/api/v4/groups/g/packages?exclude_subgroups=False")
     assert [p["project_path"] for p in response.json()] == ["g/open"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["Zqx.Newcomer_Dotty", "zqx-newcomer-dotty", "ZQX_NEWCOMER.DOTTY", "Zqx.Newcomer-Dotty",
+     "newcomer_dot", "Newcomer", "x.newcomer"],
+)
+def test_package_name_matches_every_pep_503_spelling_and_substrings(project, query):
+    make_package(project, "Zqx.Newcomer-Dotty", "1.0")
+    make_package(project, "Zqx.Newcomer-Dotty", "2.0")
+    make_package(project, "unrelated", "1.0")
+    for path in ("/api/v4/projects/g%2Fp/packages", "/api/v4/groups/g/packages"):
+        response = APIClient().get(path, {"package_name": query})
+        assert response.status_code == 200
+        assert [(p["name"], p["version"]) for p in response.json()] == [
+            ("Zqx.Newcomer-Dotty", "1.0"), ("Zqx.Newcomer-Dotty", "2.0"),
+        ]
+
+
+def test_package_name_still_finds_nothing_for_another_name(project):
+    make_package(project, "Zqx.Newcomer-Dotty", "1.0")
+    for query in ("Zqx.Newcomer_Dottyx", "newcomer__x", "dotty-zqx"):
+        response = APIClient().get("/api/v4/projects/g%2Fp/packages", {"package_name": query})
+        assert response.json() == []

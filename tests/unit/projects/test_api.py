@@ -265,3 +265,23 @@ def test_the_openapi_description_is_published():
     paths = json.loads(response.content)["paths"]
     assert "/api/v4/user" in paths
     assert any("packages" in path for path in paths)
+
+
+def test_every_user_group_project_member_and_package_operation_has_its_schemas():
+    paths = APIClient().get("/api/v4/openapi.json").json()["paths"]
+    ours = {path: ops for path, ops in paths.items()
+            if not any(part in path for part in ("/pypi", "deploy_tokens", "jobs",
+                                                   "personal_access_tokens"))}
+    assert len(ours) >= 22
+    for path, operations in ours.items():
+        for method, operation in operations.items():
+            if method == "parameters":
+                continue
+            (status, response), = operation["responses"].items()
+            if status == "204":
+                continue
+            schema = response["content"]["application/json"]["schema"]
+            assert schema, (method, path)
+            if method in {"post", "put"} and not path.endswith(("block", "unblock")):
+                body = operation["requestBody"]["content"]["application/json"]["schema"]
+                assert body["$ref"].endswith("Input"), (method, path)
