@@ -58,7 +58,9 @@ def _group_show(request: HttpRequest, principal: Principal, group: Group) -> Htt
             selectors.group_projects_visible(principal, group)
         ),
         "can_manage_tokens": group_may_manage_deploy_tokens(principal, group),
-        "group_install": group_install_snippet(base_url=base_url(request), group=group),
+        "group_install": group_install_snippet(
+            base_url=base_url(request), principal=principal, group=group
+        ),
     })
 
 
