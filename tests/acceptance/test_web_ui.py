@@ -257,3 +257,34 @@ def test_the_deploy_tokens_table_keeps_the_revoke_button_in_its_card(page, world
     page.set_viewport_size(LAPTOP)
     assert "11\xa0months, " in page.locator("tbody tr").first.inner_text()  # a long "Last used"
     shoot(page, "14-deploy-tokens-wide-row")
+
+
+def test_the_dashboard_shows_names_and_the_project_page_draws_its_icons(page, world):
+    from projects.roles import Visibility
+    from projects.services import group_create, project_create
+    from tests.ui_fixtures import make_package
+
+    group = group_create(name="Platform Team", path="plat", visibility=Visibility.PUBLIC)
+    project = project_create(name="Build Tools", path="bt", namespace=group,
+                             visibility=Visibility.PUBLIC)
+    make_package(project, "wheel-maker", "1.0")
+    page.goto("/")
+    group_card = page.locator("li.card", has=page.locator("a[href='/plat']"))
+    assert group_card.locator("a.title").inner_text() == "Platform Team"
+    assert group_card.locator(".path").inner_text() == "plat"
+    project_card = page.locator("li.card", has=page.locator("a[href='/plat/bt']"))
+    assert project_card.locator("a.title").inner_text() == "Platform Team / Build Tools"
+    assert project_card.locator(".path").inner_text() == "plat/bt"
+    assert fits_the_width(page)
+    shoot(page, "15-dashboard-names")
+
+    page.goto("/plat/bt")
+    icon = page.locator("li.card svg.pkg-icon")
+    assert icon.count() == 1 and icon.is_visible()
+    box = icon.bounding_box()
+    assert box["width"] == box["height"] == 24  # 1.5rem, drawn, not a font's glyph
+    # The icon really draws: its stroke is the icon colour, not a missing-glyph box of text.
+    assert icon.evaluate("e => getComputedStyle(e).color") == "rgb(158, 84, 0)"
+    assert icon.locator("path").evaluate("e => e.getTotalLength()") > 50
+    assert page.locator("li.card").first.inner_text().startswith("wheel-maker")
+    shoot(page, "16-project-icons")

@@ -86,6 +86,8 @@ def test_pages_show_the_fitting_snippets(client, world):
     page = client.get(f"/oss/lib/-/packages/{world.public_package.pk}").content.decode()
     assert "your_personal_access_token&gt;@" not in page
     assert "no token needed" in page
+    assert "no token needed" in client.get("/oss/lib").content.decode()
+    assert "no token needed" not in client.get("/acme/tools").content.decode()
     client.force_login(world.users["group_maintainer"])
     assert group_index in client.get("/acme").content.decode()
     page = client.get(f"/acme/tools/-/packages/{world.package.pk}").content.decode()
