@@ -2,6 +2,7 @@
 
 import multiprocessing
 import os
+from pathlib import Path
 
 bind = os.environ.get("REGISTRY_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
 # One process per core: more only compete for the cores (measured on 2 cores: 5 workers served
@@ -21,3 +22,12 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
 # Never log query strings or headers: a token may travel in either.
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(L)ss'
+
+# gunicorn 25.1+ opens a control socket for `gunicornc`, by default the same
+# ~/.gunicorn/gunicorn.ctl for every instance, so a second instance on the machine takes the
+# first one's. Each instance keeps its own in its data folder (the default as in settings.py);
+# GUNICORN_CONTROL_SOCKET names another path, and an empty one turns the socket off.
+_data_dir = Path(os.environ.get("REGISTRY_DATA_DIR") or Path(__file__).resolve().parent / "var")
+_control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", str(_data_dir / "gunicorn.ctl"))
+control_socket = _control_socket or str(_data_dir / "gunicorn.ctl")
+control_socket_disable = not _control_socket

@@ -8,7 +8,12 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from packages_pypi import selectors as package_selectors
-from packages_pypi.web.install import group_install_snippet, index_urls, publish_snippets
+from packages_pypi.web.install import (
+    anyone_installs,
+    group_install_snippet,
+    index_urls,
+    publish_snippets,
+)
 from projects import selectors
 from projects.access import Ability, access_group, access_project, can
 from projects.models import Group, Project
@@ -58,7 +63,9 @@ def _group_show(request: HttpRequest, principal: Principal, group: Group) -> Htt
             selectors.group_projects_visible(principal, group)
         ),
         "can_manage_tokens": group_may_manage_deploy_tokens(principal, group),
-        "group_install": group_install_snippet(base_url=base_url(request), group=group),
+        "group_install": group_install_snippet(
+            base_url=base_url(request), principal=principal, group=group
+        ),
     })
 
 
@@ -72,5 +79,6 @@ def _project_show(request: HttpRequest, principal: Principal, project: Project) 
         "recent": rows[:RECENT_PACKAGES],
         "can_manage_tokens": can(principal, Ability.ADMIN_PROJECT, project),
         "urls": index_urls(base_url(request), project, project.namespace),
+        "anyone_installs": anyone_installs(project=project),
         "publish": publish_snippets(base_url=base_url(request), project=project),
     })

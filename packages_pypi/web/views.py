@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from packages_pypi import selectors
 from packages_pypi.models import Package
 from packages_pypi.services import package_destroy, package_file_destroy
-from packages_pypi.web.install import install_snippets, publish_snippets
+from packages_pypi.web.install import anyone_installs, install_snippets, publish_snippets
 from packages_pypi.web.readme import description_html
 from projects.access import Ability, access_group, access_project, can, readable_projects
 from projects.models import Project
@@ -78,7 +78,10 @@ def package_show(
         "versions": selectors.package_versions_sorted(package),
         "description": description_html(package.description, package.description_content_type),
         "keywords": [k for k in package.keywords.replace(",", " ").split() if k],
-        "install": install_snippets(base_url=base_url(request), project=project, package=package),
+        "install": install_snippets(
+            base_url=base_url(request), principal=principal, project=project, package=package
+        ),
+        "anyone_installs": anyone_installs(project=project),
         "publish": publish_snippets(base_url=base_url(request), project=project),
         "can_destroy": can(principal, Ability.DESTROY_PACKAGE, project),
     })

@@ -1,5 +1,7 @@
 """A newcomer's first command: `make run` serves a working registry with an admin."""
 
+import contextlib
+import json
 import os
 import re
 import signal
@@ -74,3 +76,47 @@ def _exercise(tmp_path, port, env, log):
     assert "Site administration" in signed_in.text
     assert (tmp_path / "data" / "registry.sqlite3").exists()
     assert (tmp_path / "data" / "secret_key").stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.slow
+def test_two_instances_on_one_machine_each_have_their_own_control_socket(tmp_path):
+    # One HOME for both: gunicorn's default socket, ~/.gunicorn/gunicorn.ctl, would be shared.
+    home = tmp_path / "home"
+    home.mkdir()
+    unwanted = {"DATABASE_URL", "REGISTRY_ROOT_PASSWORD", "GUNICORN_CONTROL_SOCKET",
+                "XDG_RUNTIME_DIR"}
+    env = {k: v for k, v in os.environ.items() if k not in unwanted}
+    env |= {"HOME": str(home), "GUNICORN_WORKERS": "1", "GUNICORN_ACCESS_LOG": ""}
+    processes: dict[str, subprocess.Popen] = {}
+    with contextlib.ExitStack() as logs:
+        try:
+            for name in ("one", "two"):
+                port = free_port()
+                log = logs.enter_context((tmp_path / f"{name}.log").open("w"))
+                processes[name] = subprocess.Popen(
+                    ["make", "run"], cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+                    env=env | {"PORT": str(port), "REGISTRY_DATA_DIR": str(tmp_path / name)},
+                    start_new_session=True,
+                )
+                wait_for(f"http://127.0.0.1:{port}/-/health", processes[name])
+            for name, process in processes.items():
+                socket_path = tmp_path / name / "gunicorn.ctl"
+                assert socket_path.is_socket()
+                # Each socket answers for its own instance: its worker is in that process group.
+                workers = _control(socket_path, "show workers")["workers"]
+                assert [os.getpgid(w["pid"]) for w in workers] == [process.pid]
+            assert not (home / ".gunicorn").exists()
+        finally:
+            for process in processes.values():
+                os.killpg(process.pid, signal.SIGTERM)
+            for process in processes.values():
+                process.wait(timeout=30)
+
+
+def _control(socket_path: Path, command: str) -> dict:
+    """Ask gunicorn through its control socket, as `gunicornc` does."""
+    answer = subprocess.run(
+        [str(REPO / ".venv" / "bin" / "gunicornc"), "-s", str(socket_path), "-c", command, "-j"],
+        capture_output=True, text=True, timeout=30, check=True,
+    )
+    return json.loads(answer.stdout)

@@ -213,3 +213,78 @@ def test_a_missing_project_is_a_plain_404_that_offers_to_sign_in(page, world):
         assert page.locator(".empty a.button").count() == 0  # nothing to sign in to
         pages[path] = page.locator(".empty").inner_text()
     assert len(set(pages.values())) == 1
+
+
+def _inside(inner: dict, outer: dict) -> bool:
+    """Whether bounding box `inner` lies wholly inside `outer` (half a pixel of rounding)."""
+    return (inner["x"] >= outer["x"] - 0.5 and inner["y"] >= outer["y"] - 0.5
+            and inner["x"] + inner["width"] <= outer["x"] + outer["width"] + 0.5
+            and inner["y"] + inner["height"] <= outer["y"] + outer["height"] + 0.5)
+
+
+def test_the_deploy_tokens_table_keeps_the_revoke_button_in_its_card(page, world):
+    import datetime
+
+    from django.utils import timezone
+
+    from auth_tokens.models import DeployToken
+
+    sign_in(page, "maintainer")
+    page.goto("/acme/tools/-/settings/repository")
+    # The widest row a person makes: a long name and username, both scopes, every date.
+    page.fill("#id_name", "release pipeline of the tools project")
+    page.fill("#id_username", "releasebot_for_acme_tools_production")
+    expires = timezone.localdate() + datetime.timedelta(days=300)
+    page.fill("#id_expires_at", expires.isoformat())
+    page.check("input[value=read_package_registry]")
+    page.check("input[value=write_package_registry]")
+    page.click("text=Create deploy token")
+    assert page.locator("#new-token-secret").inner_text().startswith("gldt-")
+    DeployToken.objects.update(last_used_at=timezone.now() - datetime.timedelta(days=362))
+    page.reload()
+
+    revoke = page.locator("button[aria-label='Revoke release pipeline of the tools project']")
+    card = page.locator("section.primary .table-wrap")
+    for viewport in (LAPTOP, PHONE):
+        page.set_viewport_size(viewport)
+        assert revoke.is_visible()
+        row = page.locator("tbody tr").first
+        # Inside the card and its row, and not scrolled out of sight in it.
+        assert _inside(revoke.bounding_box(), card.bounding_box()), viewport
+        assert _inside(revoke.bounding_box(), row.bounding_box()), viewport
+        assert card.evaluate("e => e.scrollWidth <= e.clientWidth"), viewport
+        assert fits_the_width(page), viewport
+    page.set_viewport_size(LAPTOP)
+    assert "11\xa0months, " in page.locator("tbody tr").first.inner_text()  # a long "Last used"
+    shoot(page, "14-deploy-tokens-wide-row")
+
+
+def test_the_dashboard_shows_names_and_the_project_page_draws_its_icons(page, world):
+    from projects.roles import Visibility
+    from projects.services import group_create, project_create
+    from tests.ui_fixtures import make_package
+
+    group = group_create(name="Platform Team", path="plat", visibility=Visibility.PUBLIC)
+    project = project_create(name="Build Tools", path="bt", namespace=group,
+                             visibility=Visibility.PUBLIC)
+    make_package(project, "wheel-maker", "1.0")
+    page.goto("/")
+    group_card = page.locator("li.card", has=page.locator("a[href='/plat']"))
+    assert group_card.locator("a.title").inner_text() == "Platform Team"
+    assert group_card.locator(".path").inner_text() == "plat"
+    project_card = page.locator("li.card", has=page.locator("a[href='/plat/bt']"))
+    assert project_card.locator("a.title").inner_text() == "Platform Team / Build Tools"
+    assert project_card.locator(".path").inner_text() == "plat/bt"
+    assert fits_the_width(page)
+    shoot(page, "15-dashboard-names")
+
+    page.goto("/plat/bt")
+    icon = page.locator("li.card svg.pkg-icon")
+    assert icon.count() == 1 and icon.is_visible()
+    box = icon.bounding_box()
+    assert box["width"] == box["height"] == 24  # 1.5rem, drawn, not a font's glyph
+    # The icon really draws: its stroke is the icon colour, not a missing-glyph box of text.
+    assert icon.evaluate("e => getComputedStyle(e).color") == "rgb(158, 84, 0)"
+    assert icon.locator("path").evaluate("e => e.getTotalLength()") > 50
+    assert page.locator("li.card").first.inner_text().startswith("wheel-maker")
+    shoot(page, "16-project-icons")

@@ -202,3 +202,17 @@ def test_the_projects_app_knows_nothing_of_packages():
     }
 
     assert [str(path) for path, text in sources.items() if "pypi_packages" in text] == []
+
+
+def test_the_dashboard_shows_names_with_the_path_as_secondary_text(client, world):
+    from projects.services import group_create, project_create
+
+    public = world.public_group.visibility
+    group = group_create(name="Platform Team", path="plat", visibility=public)
+    project_create(name="Build Tools", path="bt", namespace=group, visibility=public)
+    page = client.get("/").content.decode()
+    assert '<a class="title" href="/plat">Platform Team</a>' in page
+    assert '<span class="muted small path">plat</span>' in page
+    title = 'Platform Team / <strong>Build Tools</strong>'
+    assert f'<a class="title" href="/plat/bt">{title}</a>' in page
+    assert '<span class="muted small path">plat/bt</span>' in page
