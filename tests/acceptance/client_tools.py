@@ -9,6 +9,7 @@ reuse them. A changed range gives a new hash, so a new venv.
 
 import fcntl
 import hashlib
+import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -62,6 +63,9 @@ def ensure_tools() -> dict[str, Path]:
     # xdist workers share the directory: one builds, the others wait on the lock.
     with open(ROOT / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        wanted = {_venv_dir(tool) for tool in TOOLS}
+        for stale in (path for path in ROOT.iterdir() if path.is_dir() and path not in wanted):
+            shutil.rmtree(stale)  # a venv of a range that changed since
         with ThreadPoolExecutor(max_workers=len(TOOLS)) as pool:
             list(pool.map(_build, TOOLS))
     return {tool: _venv_dir(tool) / "bin" for tool in TOOLS}

@@ -129,9 +129,8 @@ def test_poetry_publishes_adds_with_source_and_installs_again_on_a_warm_cache(
         "POETRY_CACHE_DIR": str(cache), "POETRY_CONFIG_DIR": str(tmp_path / "poetry-config"),
         "POETRY_DATA_DIR": str(tmp_path / "poetry-data"), "POETRY_NO_INTERACTION": "1",
         "POETRY_VIRTUALENVS_IN_PROJECT": "true",
-        "POETRY_REPOSITORIES_REGISTRY_URL": world["upload"],
-        "POETRY_HTTP_BASIC_REGISTRY_USERNAME": "dev",
-        "POETRY_HTTP_BASIC_REGISTRY_PASSWORD": world["pat"],
+        # One name for the upload repository and the source, so one set of credentials.
+        "POETRY_REPOSITORIES_ACME_URL": world["upload"],
         "POETRY_HTTP_BASIC_ACME_USERNAME": "dev",
         "POETRY_HTTP_BASIC_ACME_PASSWORD": world["pat"],
     }
@@ -155,7 +154,7 @@ def test_poetry_publishes_adds_with_source_and_installs_again_on_a_warm_cache(
     python = new_venv(app / ".venv")
 
     # `poetry build` runs its own poetry-core in-process: nothing to fetch.
-    call([poetry, "publish", "--build", "-r", "registry"], library, env)
+    call([poetry, "publish", "--build", "-r", "acme"], library, env)
     call([poetry, "source", "add", "--priority", "explicit", "acme", world["simple"]], app, env)
     call([poetry, "add", "--source", "acme", name], app, env)
     first = imported_version(python, name)
@@ -228,6 +227,8 @@ def test_hatch_publishes_what_hatchling_built_and_pip_installs_it(world, tools, 
         build-backend = "hatchling.build"
         """)
 
+    # `hatch build` would first install hatchling into a build environment, from an index this
+    # machine has not got; hatchling's own command is the same build, in-process.
     call([tools["hatch"] / "hatchling", "build"], library, home)
     artifacts = sorted((library / "dist").iterdir())
     call([tools["hatch"] / "hatch", "publish", "-n", "-r", world["upload"], "-u", "dev",
