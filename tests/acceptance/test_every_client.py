@@ -42,6 +42,10 @@ def tools() -> dict[str, Path]:
 @pytest.fixture
 def world(live_server):
     group = make_group("acme", visibility=Visibility.PRIVATE)
+    # A private registry's usual setting, and no internet here: `uv publish` asks the index for
+    # the name before it exists, and a forwarded miss would send it to pypi.org.
+    group.pypi_package_requests_forwarding = False
+    group.save()
     project = make_project("tools", namespace=group, visibility=Visibility.PRIVATE)
     developer = make_user("dev")
     add_member(group, developer, AccessLevel.DEVELOPER)
@@ -309,9 +313,12 @@ def test_uv_publishes_to_an_index_publish_url_then_adds_and_syncs_from_it(
     keep_config = ("UV_NO_CONFIG",)
     uv = BIN / "uv"
 
-    # --index: upload to its publish-url, and check its url for files it already has.
-    published = call([uv, "publish", "--index", "acme", *files], app, env, keep_config)
-    again = call([uv, "publish", "--index", "acme", *files], app, env, keep_config)
+    # --index: upload to its publish-url, and check its url for files it already has. Without
+    # CLI credentials uv first probes `https://<host>/_/oidc/audience` for trusted publishing,
+    # retrying for seconds: `never` skips that.
+    publish = [uv, "publish", "--trusted-publishing", "never", "--index", "acme", *files]
+    published = call(publish, app, env, keep_config)
+    again = call(publish, app, env, keep_config)
     call([uv, "add", name], app, env, keep_config)
     shutil.rmtree(app / ".venv")
     call([uv, "sync", "--locked"], app, env, keep_config)
