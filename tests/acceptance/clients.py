@@ -6,14 +6,16 @@ import sys
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
+# Variables through which this machine's config would reach a client (PIP_FIND_LINKS, ...).
+CLIENT_PREFIXES = ("PIP_", "UV_", "TWINE_", "POETRY_", "PDM_", "HATCH_", "FLIT_")
 
 
 def isolated_env(**extra: str) -> dict[str, str]:
-    """The environment without pip/uv settings: only our index may answer."""
+    """The environment without any client's settings: only our index may answer."""
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("PIP_", "UV_", "TWINE_"))
+        if not key.startswith(CLIENT_PREFIXES) and key != "VIRTUAL_ENV"
     }
     env |= {"PIP_CONFIG_FILE": "/dev/null", "UV_NO_CONFIG": "1", "UV_NO_CACHE": "1",
             "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PYTHONWARNINGS": "ignore"}
