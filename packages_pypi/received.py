@@ -6,8 +6,6 @@ from django.core.files.uploadedfile import TemporaryUploadedFile
 
 
 @dataclass(frozen=True)
-
-
 class ReceivedFile:
     """The uploaded file, already on local disk, with the digests computed while receiving."""
 
@@ -21,8 +19,6 @@ class ReceivedFile:
 
 
 @dataclass(frozen=True)
-
-
 class UploadForm:
     """What the client declared; the file's own metadata is what we keep."""
 

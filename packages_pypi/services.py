@@ -142,8 +142,6 @@ def _live_files(project: Project) -> QuerySet[PackageFile]:
 
 
 @transaction.atomic
-
-
 def _record(
     project: Project,
     principal: Principal,
@@ -251,8 +249,6 @@ def blobs_remove_on_commit(files: QuerySet[PackageFile] | Iterable[PackageFile])
 
 
 @transaction.atomic
-
-
 def package_destroy(*, package: Package) -> None:
     """Delete a package with all its files; the blobs go once the delete has committed."""
     blobs_remove_on_commit(PackageFile.objects.filter(package=package))
@@ -261,8 +257,6 @@ def package_destroy(*, package: Package) -> None:
 
 
 @transaction.atomic
-
-
 def package_file_destroy(*, package_file: PackageFile) -> None:
     """Delete one file; a package whose last file goes is deleted too (GitLab does the same)."""
     # Lock the package so that two concurrent deletes of its last two files both see the

@@ -24,8 +24,6 @@ class PrincipalKind(enum.StrEnum):
 
 
 @dataclass(frozen=True, eq=False)
-
-
 class Principal:
     """The caller of one request; the access policy answers for every kind alike.
 

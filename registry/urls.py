@@ -38,6 +38,7 @@ urlpatterns = [
         template_name="users/sign_in.html", next_page="/", redirect_authenticated_user=True,
     ), name="sign_in"),
     path("users/sign_out", auth_views.LogoutView.as_view(next_page="/"), name="sign_out"),
+    path("-/packages", package_views.package_search, name="package_search"),
     path("-/user_settings/personal_access_tokens", token_views.personal_access_tokens,
          name="personal_access_tokens"),
     path("-/user_settings/personal_access_tokens/<int:token_id>/revoke",

@@ -15,7 +15,7 @@ from packages_pypi.web.install import (
     publish_snippets,
 )
 from projects import selectors
-from projects.access import Ability, access_group, access_project, can
+from projects.access import Ability, access_group, access_project, can, packages_readable_filter
 from projects.models import Group, Project
 from projects.principals import Principal
 from projects.web.pages import group_may_manage_deploy_tokens, ui_page
@@ -24,27 +24,29 @@ from registry.http.site import base_url
 from registry.http.ui import paginate, search_term
 
 RECENT_PACKAGES = 5
+DASHBOARD_PACKAGES = 5  # the rest are one link away, on the package search page
 
 
 @require_safe
 @ui_page()
 def dashboard(request: HttpRequest, principal: Principal) -> HttpResponse:
-    """The groups and projects the viewer can read, with a search box."""
+    """The groups and projects the viewer can read; a search also finds packages by any spelling."""
     search = search_term(request)
     projects = selectors.projects_visible(principal, search=search)
+    packages = package_selectors.package_rows(
+        Project.objects.filter(packages_readable_filter(principal)), search=search
+    ) if search else []
     return render(request, "dashboard.html", {
         "search": search,
+        "packages": packages[:DASHBOARD_PACKAGES],
+        "package_matches": len(packages),
         "groups": selectors.groups_visible(principal, search=search)[:50],
         "projects": paginate(request, package_selectors.with_package_count(projects)),
     })
 
 
 @require_safe
-
-
 @ui_page()
-
-
 def namespace_show(request: HttpRequest, principal: Principal, full_path: str) -> HttpResponse:
     """`/<path>`: a project's overview when a project has this path, else a group's."""
     try:

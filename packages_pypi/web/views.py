@@ -1,4 +1,5 @@
-"""Package pages: a project's and a group's package lists, one version, and deleting."""
+"""Package pages: a project's and a group's package lists, the site-wide search, one version,
+and deleting."""
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -10,7 +11,14 @@ from packages_pypi.models import Package
 from packages_pypi.services import package_destroy, package_file_destroy
 from packages_pypi.web.install import anyone_installs, install_snippets, publish_snippets
 from packages_pypi.web.readme import description_html
-from projects.access import Ability, access_group, access_project, can, readable_projects
+from projects.access import (
+    Ability,
+    access_group,
+    access_project,
+    can,
+    packages_readable_filter,
+    readable_projects,
+)
 from projects.models import Project
 from projects.principals import Principal
 from projects.web.pages import ui_page
@@ -53,6 +61,14 @@ def group_packages(request: HttpRequest, principal: Principal, full_path: str) -
         "group": group,
         **_list_context(request, readable_projects(principal, group)),
     })
+
+
+@require_safe
+@ui_page()
+def package_search(request: HttpRequest, principal: Principal) -> HttpResponse:
+    """`/-/packages?search=`: every package the viewer may read, anywhere, by any spelling."""
+    readable = Project.objects.filter(packages_readable_filter(principal))
+    return render(request, "packages/search.html", _list_context(request, readable))
 
 
 def _package(principal: Principal, full_path: str, package_id: int, ability: Ability,

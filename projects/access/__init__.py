@@ -20,6 +20,7 @@ from projects.access.policy import (
 from projects.access.queries import (
     member_groups_filter,
     member_projects_filter,
+    packages_readable_filter,
     readable_groups,
     readable_projects,
     readable_projects_filter,
@@ -38,6 +39,7 @@ __all__ = [
     "member_change_allowed",
     "member_groups_filter",
     "member_projects_filter",
+    "packages_readable_filter",
     "readable_groups",
     "readable_projects",
     "readable_projects_filter",

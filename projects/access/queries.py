@@ -150,14 +150,17 @@ def readable_projects_filter(principal: Principal, group: Group) -> Q:
 
 def readable_under_filter(principal: Principal, *, full_path: str) -> Q:
     """`readable_projects_filter` for the group at `full_path`, without loading the group."""
-    in_tree = Q(full_path__startswith=f"{full_path}/") & ~Q(
-        package_registry_access_level=FeatureAccess.DISABLED
-    )
+    return Q(full_path__startswith=f"{full_path}/") & packages_readable_filter(principal)
+
+
+def packages_readable_filter(principal: Principal) -> Q:
+    """Projects anywhere whose packages `principal` may read (READ_PACKAGE), as a condition."""
+    registry_on = ~Q(package_registry_access_level=FeatureAccess.DISABLED)
     if _blocked(principal):
         return NOTHING
     if _admin(principal):
-        return in_tree
-    return in_tree & _packages_readable(principal)
+        return registry_on
+    return registry_on & _packages_readable(principal)
 
 
 def _packages_readable(principal: Principal) -> Q:

@@ -288,3 +288,23 @@ def test_the_dashboard_shows_names_and_the_project_page_draws_its_icons(page, wo
     assert icon.locator("path").evaluate("e => e.getTotalLength()") > 50
     assert page.locator("li.card").first.inner_text().startswith("wheel-maker")
     shoot(page, "16-project-icons")
+
+
+def test_a_member_searches_packages_by_another_spelling_from_the_dashboard(page, world):
+    sign_in(page, "guest")
+    page.fill("#search", "demo_pkg")
+    page.click("form[role=search] button[type=submit]")
+    page.wait_for_url("**/?search=demo_pkg")
+
+    packages = page.locator("section", has=page.locator("h2", has_text="Packages"))
+    assert packages.locator("a.title").all_inner_texts() == ["Demo.Pkg"]
+    assert packages.locator(".path").inner_text() == "acme/tools"
+    shoot(page, "17-dashboard-package-search")
+
+    page.goto("/-/packages?search=DEMO.PKG")
+    assert page.locator("table.packages a.title").all_inner_texts() == ["Demo.Pkg"]
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shoot(page, "18-package-search")
+
+    page.goto("/-/packages?search=pubpkg")
+    assert page.locator("table.packages a.title").all_inner_texts() == ["pubpkg"]

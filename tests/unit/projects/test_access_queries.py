@@ -23,6 +23,7 @@ from projects.access import (
     can,
     member_groups_filter,
     member_projects_filter,
+    packages_readable_filter,
     readable_groups,
     readable_projects,
     readable_projects_filter,
@@ -279,6 +280,8 @@ def test_every_query_form_lists_what_can_allows(tree, kind):
         assert _paths(by_filter) == expected, group.full_path
         under = readable_under_filter(principal, full_path=group.full_path)
         assert _paths(Project.objects.filter(under)) == expected, group.full_path
+    everywhere = Project.objects.filter(packages_readable_filter(principal))
+    assert _paths(everywhere) == _allowed(principal, Ability.READ_PACKAGE, tree.projects)
 
 
 @pytest.mark.parametrize("kind", PRINCIPAL_KINDS)
