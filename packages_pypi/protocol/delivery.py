@@ -4,6 +4,7 @@
 None; every path sends the same Content-Disposition.
 """
 
+import datetime
 import re
 from collections.abc import Iterator
 from functools import lru_cache
@@ -15,7 +16,7 @@ from django.core.files.storage import FileSystemStorage, default_storage
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.utils.cache import get_conditional_response
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, http_date
 from storages.backends.s3 import S3Storage
 
 if TYPE_CHECKING:
@@ -103,7 +104,10 @@ def serve_file(request: HttpRequest, package_file: "PackageFile") -> HttpRespons
     etag = f'"{package_file.sha256}"'
     validators = HttpResponse()
     validators["ETag"] = etag
-    if (not_modified := conditional_file_response(request, validators)) is not validators:
+    uploaded = package_file.created_at
+    if (not_modified := conditional_file_response(
+        request, validators, last_modified=uploaded
+    )) is not validators:
         return not_modified
     size = package_file.size
     byte_range = _parse_range(request.headers.get("Range", ""), size)
@@ -121,17 +125,27 @@ def serve_file(request: HttpRequest, package_file: "PackageFile") -> HttpRespons
         streaming["Content-Range"] = f"bytes {start}-{end}/{size}"
     streaming["Accept-Ranges"] = "bytes"
     streaming["ETag"] = etag
+    streaming["Last-Modified"] = validators["Last-Modified"]
     streaming["Content-Disposition"] = attachment(package_file.file_name)
     streaming["Content-Transfer-Encoding"] = "binary"
     return streaming
 
 
-def conditional_file_response(request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    """304 (or 412) for a matching If-None-Match (or a failing If-Match), else `response`.
+def conditional_file_response(
+    request: HttpRequest, response: HttpResponse, *, last_modified: datetime.datetime
+) -> HttpResponse:
+    """304 (or 412) for a matching If-None-Match or If-Modified-Since (or a failing If-Match or
+    If-Unmodified-Since), else `response`, which gets its Last-Modified.
 
-    Django's RFC 9110 evaluation: lists, weak tags and `*`; the 304 keeps the ETag.
+    Django's RFC 9110 evaluation: lists, weak tags and `*`, and If-Modified-Since only when no
+    If-None-Match is sent. A file's bytes never change once uploaded (a new upload is a new
+    row), so its upload time is an honest Last-Modified; the 304 keeps ETag and Last-Modified.
     """
-    return get_conditional_response(request, etag=response["ETag"], response=response) or response
+    response["Last-Modified"] = http_date(last_modified.timestamp())
+    return get_conditional_response(
+        request, etag=response["ETag"], last_modified=int(last_modified.timestamp()),
+        response=response,
+    ) or response
 
 
 def _parse_range(header: str, size: int) -> tuple[int, int] | Literal["unsatisfiable"] | None:

@@ -260,7 +260,9 @@ def _core_metadata(
         raise NotFound("Package")
     response = HttpResponse(bytes(package_file.core_metadata), content_type="text/plain")
     response["ETag"] = f'"{package_file.core_metadata_sha256}"'
-    return conditional_file_response(request._request, response)
+    return conditional_file_response(
+        request._request, response, last_modified=package_file.created_at
+    )
 
 
 def _record_download(package: Package) -> None:

@@ -5,11 +5,16 @@ would (ETag, Vary, Cache-Control; §15.4.5) and no Content-Type or Content-Lengt
 poetry copies a 304's headers onto the body it has cached.
 """
 
+from datetime import timedelta
+from email.utils import parsedate_to_datetime
+
 import pytest
 from django.urls import resolve
+from django.utils.http import http_date
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from packages_pypi.models import PackageFile
 from projects.roles import Visibility
 from tests.factories import make_group, make_pat, make_project, make_user
 from tests.pypi_driver import PIP_ACCEPT, Registry, group_scope, project_scope, wheel
@@ -110,6 +115,32 @@ def test_core_metadata_answers_a_matching_etag_with_304(registry, project):
     cached = registry.client.get(url, HTTP_IF_NONE_MATCH=etag)
 
     assert cached.status_code == 304 and cached["ETag"] == etag
+
+
+@pytest.mark.parametrize("suffix", ["", ".metadata"], ids=["file", "core metadata"])
+def test_if_modified_since_is_honoured_where_there_is_a_date(registry, project, suffix):
+    """A file's bytes never change once uploaded: its upload time is its Last-Modified."""
+    dist = wheel("sample-project")
+    url = f"/api/v4/{project_scope(project)}/files/{dist.sha256}/{dist.filename}{suffix}"
+    first = registry.client.get(url)
+    uploaded = parsedate_to_datetime(first["Last-Modified"])
+
+    unchanged = registry.client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    older = registry.client.get(
+        url, HTTP_IF_MODIFIED_SINCE=http_date((uploaded - timedelta(days=1)).timestamp())
+    )
+    # If-None-Match wins over If-Modified-Since (RFC 9110 §13.1.3).
+    other_tag = registry.client.get(
+        url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"], HTTP_IF_NONE_MATCH='"other"'
+    )
+
+    assert first.status_code == 200
+    assert abs((uploaded - PackageFile.objects.get().created_at).total_seconds()) < 1
+    assert unchanged.status_code == 304
+    assert unchanged["Last-Modified"] == first["Last-Modified"]
+    assert unchanged["ETag"] == first["ETag"]
+    assert older.status_code == 200
+    assert other_tag.status_code == 200
 
 
 @pytest.mark.parametrize("path", [
