@@ -242,7 +242,7 @@ INSTALLED_APPS += ["axes"]
 MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses a locked caller before any password hash
-    "django.contrib.auth.backends.ModelBackend",
+    "projects.backends.RegistryModelBackend",  # Django's, refusing blocked accounts too
 ]
 # How many proxies (nginx) in front append to X-Forwarded-For; 0: REMOTE_ADDR is the client.
 REGISTRY_TRUSTED_PROXY_COUNT = env.int("REGISTRY_TRUSTED_PROXY_COUNT", default=0)

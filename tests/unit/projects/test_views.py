@@ -119,6 +119,20 @@ def test_sign_in_with_a_wrong_password_says_so(client, world):
     assert b"correct username and password" in response.content
 
 
+def test_a_blocked_user_cannot_sign_in_with_the_right_password(client, world):
+    user = world.users["guest"]
+    user.set_password("correct horse battery")
+    user.state = user.State.BLOCKED
+    user.save()
+
+    response = client.post("/users/sign_in", {"username": "guest",
+                                              "password": "correct horse battery"})
+
+    assert response.status_code == 200
+    assert b"correct username and password" in response.content
+    assert "_auth_user_id" not in client.session
+
+
 def test_the_sign_in_form_is_csrf_protected(world):
     from django.test import Client
 
