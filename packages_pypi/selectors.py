@@ -30,10 +30,13 @@ class FileEntry:
     sha256: str
     size: int
     requires_python: str
-    upload_time: datetime.datetime
+    # None where the source gives no upload time (an upstream page may not).
+    upload_time: datetime.datetime | None
     core_metadata_sha256: str
     name: str
     version: str
+    # PEP 592: None when the file is not yanked; "" when it is, without a reason.
+    yanked_reason: str | None = None
 
 
 # A scope is one project, a queryset of projects, or a condition on Project fields

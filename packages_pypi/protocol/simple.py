@@ -1,7 +1,9 @@
 """The simple repository API: PEP 503 HTML in GitLab's shape and PEP 691 JSON, negotiated.
 
 HTML adds to GitLab's page: one anchor per name on the index, escaped text, the PEP 629
-version meta tag, and PEP 658/714 metadata attributes. JSON is API version 1.1 (PEP 700).
+version meta tag, PEP 658/714 metadata attributes, PEP 592 yanks and PEP 792 project status.
+Both formats are API version 1.4: 1.1's PEP 700 fields, 1.2 and 1.3's optional keys left out,
+and 1.4's status markers.
 """
 
 import json
@@ -19,7 +21,9 @@ from rest_framework.renderers import BaseRenderer
 from packages_pypi.names import version_sort_key
 from packages_pypi.selectors import FileEntry, IndexEntry
 
-API_VERSION = "1.1"
+API_VERSION = "1.4"
+# PEP 792: a name with no marker is active.
+STATUS_ACTIVE = "active"
 MIME_JSON = "application/vnd.pypi.simple.v1+json"
 MIME_HTML = "application/vnd.pypi.simple.v1+html"
 MIME_TEXT_HTML = "text/html"
@@ -37,7 +41,7 @@ _OFFERED = {
 _PAGE = """<!DOCTYPE html>
         <html>
           <head>
-            <meta name="pypi:repository-version" content="{version}">
+            <meta name="pypi:repository-version" content="{version}">{status}
             <title>Links for {title}</title>
           </head>
           <body>
@@ -84,6 +88,9 @@ class ProjectPage:
     files: list[FileEntry]
     normalized_name: str
     files_url: str
+    # PEP 792 status and its free-text reason ("" for none).
+    status: str = STATUS_ACTIVE
+    status_reason: str = ""
 
 
 Page = IndexPage | ProjectPage
@@ -123,7 +130,7 @@ class PageJSONRenderer(BaseRenderer):
                 "projects": [{"name": entry.name} for entry in data.entries],
             }
         else:
-            body = _project_json(data.files, data.normalized_name, data.files_url)
+            body = _project_json(data)
         return json.dumps(body).encode()
 
 
@@ -165,11 +172,24 @@ def _index_html(page: IndexPage) -> str:
 def _project_html(page: ProjectPage) -> str:
     title = page.files[0].name if page.files else page.normalized_name
     links = "".join(_anchor(entry, page.files_url) for entry in page.files)
-    return _page(title, links)
+    return _page(title, links, _status_meta(page))
 
 
-def _page(title: str, links: str) -> str:
-    return _PAGE.format(version=API_VERSION, title=escape(title), links=links)
+_META = '\n            <meta name="{name}" content="{content}">'
+
+
+def _status_meta(page: ProjectPage) -> str:
+    """PEP 792's meta tags, left out for an active name (as the PEP allows)."""
+    if page.status == STATUS_ACTIVE:
+        return ""
+    tags = _META.format(name="pypi:project-status", content=escape(page.status))
+    if page.status_reason:
+        tags += _META.format(name="pypi:project-status-reason", content=escape(page.status_reason))
+    return tags
+
+
+def _page(title: str, links: str, status: str = "") -> str:
+    return _PAGE.format(version=API_VERSION, status=status, title=escape(title), links=links)
 
 
 def _file_url(entry: FileEntry, files_url: str) -> str:
@@ -182,16 +202,23 @@ def _anchor(entry: FileEntry, files_url: str) -> str:
         # PEP 714 renamed data-dist-info-metadata to data-core-metadata; old pips read the former.
         value = f"sha256={entry.core_metadata_sha256}"
         attributes += f' data-dist-info-metadata="{value}" data-core-metadata="{value}"'
+    if entry.yanked_reason is not None:
+        attributes += f' data-yanked="{escape(entry.yanked_reason)}"'
     href = escape(_file_url(entry, files_url))
     return f'<a href="{href}" {attributes}>{escape(entry.filename)}</a>'
 
 
-def _project_json(files: list[FileEntry], normalized_name: str, files_url: str) -> dict:
+def _project_json(page: ProjectPage) -> dict:
+    # PEP 792 in the top-level form uv reads and warehouse sends (the spec's texts disagree).
+    status: dict[str, str] = {"status": page.status}
+    if page.status_reason:
+        status["reason"] = page.status_reason
     return {
         "meta": {"api-version": API_VERSION},
-        "name": normalized_name,
-        "versions": _sorted_versions({entry.version for entry in files}),
-        "files": [_file_json(entry, files_url) for entry in files],
+        "name": page.normalized_name,
+        "project-status": status,
+        "versions": _sorted_versions({entry.version for entry in page.files}),
+        "files": [_file_json(entry, page.files_url) for entry in page.files],
     }
 
 
@@ -202,11 +229,13 @@ def _file_json(entry: FileEntry, files_url: str) -> dict:
         "url": _file_url(entry, files_url),
         "hashes": {"sha256": entry.sha256},
         "size": entry.size,
-        "upload-time": entry.upload_time.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         "core-metadata": metadata,
         "dist-info-metadata": metadata,
-        "yanked": False,
+        # PEP 592: a reason string, true for a yank without one, false otherwise.
+        "yanked": (entry.yanked_reason or True) if entry.yanked_reason is not None else False,
     }
+    if entry.upload_time is not None:
+        data["upload-time"] = entry.upload_time.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     if entry.requires_python:
         data["requires-python"] = entry.requires_python
     return data

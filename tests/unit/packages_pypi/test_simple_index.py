@@ -64,7 +64,7 @@ def test_project_page_html_has_gitlabs_shape_and_our_additions(registry, project
         "<!DOCTYPE html>\n"
         "        <html>\n"
         "          <head>\n"
-        '            <meta name="pypi:repository-version" content="1.1">\n'
+        '            <meta name="pypi:repository-version" content="1.4">\n'
         "            <title>Links for My.Package</title>\n"
         "          </head>\n"
         "          <body>\n"
@@ -111,7 +111,7 @@ def test_root_index_has_one_entry_per_name_sorted(registry, project, admin_auth)
     assert f'<a href="{base}/alpha-lib" data-requires-python="">Alpha_Lib</a>' in html
     assert html.index("alpha-lib") < html.index("sample-project") < html.index("zeta")
     assert data == {
-        "meta": {"api-version": "1.1"},
+        "meta": {"api-version": "1.4"},
         "projects": [{"name": "Alpha_Lib"}, {"name": "sample-project"}, {"name": "zeta"}],
     }
 
@@ -127,8 +127,9 @@ def test_project_page_json_carries_pep_700_and_658_fields(registry, project, adm
     assert response["Content-Type"] == "application/vnd.pypi.simple.v1+json; charset=utf-8"
     assert response["Vary"] == "Accept"
     data = json.loads(response.content)
-    assert data["meta"] == {"api-version": "1.1"}
+    assert data["meta"] == {"api-version": "1.4"}
     assert data["name"] == "sample-project"
+    assert data["project-status"] == {"status": "active"}
     assert data["versions"] == ["1.0.0", "2.0.0"]
     first, second = data["files"]
     stored = PackageFile.objects.get(file_name=whl.filename)
