@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from packages_pypi.blobs import blob_key
-from projects.models import Project
+from projects.models import Group, Project
 
 
 # GitLab's statuses and numbers (packages_packages.status, packages_package_files.status).
@@ -61,6 +61,9 @@ class Package(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     last_downloaded_at = models.DateTimeField(null=True, blank=True)
+    # PEP 592, per version: every file of a yanked version carries the yank in the index.
+    yanked = models.BooleanField(default=False)
+    yanked_reason = models.CharField(max_length=255, blank=True)
 
     class Meta:
         constraints = [
@@ -129,3 +132,107 @@ class PackageFile(models.Model):
 
     def __str__(self) -> str:
         return self.file_name
+
+
+# --- Lifecycle and governance (issue 12): project status, protection rules, cleanup, tombstones.
+
+
+class ProjectStatus(models.TextChoices):
+    """PEP 792's project status markers, per package name within a registry project."""
+
+    ACTIVE = "active"
+    ARCHIVED = "archived"
+    DEPRECATED = "deprecated"
+    QUARANTINED = "quarantined"
+
+
+class PackageNameStatus(models.Model):
+    """The PEP 792 status of one package name in one project; no row means active."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    normalized_name = models.CharField(max_length=255)
+    status = models.CharField(max_length=16, choices=ProjectStatus.choices,
+                              default=ProjectStatus.ACTIVE)
+    reason = models.CharField(max_length=255, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "normalized_name"],
+                                    name="pypi_name_status_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.normalized_name}: {self.status}"
+
+
+class PackageProtectionRule(models.Model):
+    """GitLab's package protection rule: who may push or delete names matching a pattern.
+
+    Levels are GitLab's numbers (maintainer 40, owner 50, admin 60); None leaves the action at
+    its default (developers push, maintainers delete).
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE,
+                                related_name="package_protection_rules")
+    package_name_pattern = models.CharField(max_length=255)
+    package_type = models.CharField(max_length=32, default="pypi")
+    minimum_access_level_for_push = models.IntegerField(null=True, blank=True)
+    minimum_access_level_for_delete = models.IntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "package_type", "package_name_pattern"],
+                                    name="pypi_protection_rule_unique_pattern"),
+        ]
+
+    def __str__(self) -> str:
+        return self.package_name_pattern
+
+
+class PackageCleanupPolicy(models.Model):
+    """A project's cleanup policy: keep the newest N versions of each name, and/or remove
+    versions older than D days that nobody downloaded for D days."""
+
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, primary_key=True,
+                                   related_name="package_cleanup_policy")
+    enabled = models.BooleanField(default=False)
+    keep_n_versions = models.PositiveIntegerField(null=True, blank=True)
+    older_than_days = models.PositiveIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"cleanup policy of {self.project_id}"
+
+
+class PackageTombstone(models.Model):
+    """A name deleted from a top-level group's tree: never forwarded upstream until released.
+
+    Once the last private copy of a name is gone, forwarding would fetch whatever someone
+    registers under it on pypi.org (GitLab's docs warn about it); the tombstone closes that.
+    """
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="+")  # top level
+    normalized_name = models.CharField(max_length=255)
+    deleted_from = models.CharField(max_length=1024, blank=True)  # the project's full path
+    created_at = models.DateTimeField(auto_now_add=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["group", "normalized_name"],
+                                    condition=Q(released_at__isnull=True),
+                                    name="pypi_tombstone_unique_live_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.normalized_name

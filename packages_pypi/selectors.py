@@ -156,23 +156,6 @@ def hides_packages_in_tree(group: Group, readable: Q) -> bool:
     )
 
 
-def name_exists_in_tree(group: Group, normalized_name: str) -> bool:
-    """Whether any project under `group`'s top-level group has a package of this name.
-
-    Counts projects the caller cannot see: forwarding such a name to pypi.org is GitLab's
-    dependency-confusion hole (gitlab#384253).
-    """
-    root = group.ancestor_paths[0]
-    return (
-        Package.objects.filter(normalized_name=normalized_name)
-        .filter(
-            Q(project__namespace__full_path=root)
-            | Q(project__namespace__full_path__startswith=f"{root}/")
-        )
-        .exists()
-    )
-
-
 # Every type GitLab knows; only pypi exists here, the others list as empty.
 PACKAGE_TYPES = (
     "maven", "npm", "conan", "nuget", "pypi", "composer", "generic", "golang", "debian",

@@ -24,6 +24,7 @@ from packages_pypi.metadata import (
     validate_core_metadata,
 )
 from packages_pypi.models import Package, PackageFile
+from packages_pypi.name_status import upload_status_check
 from packages_pypi.names import (
     DistributionFilename,
     InvalidFilename,
@@ -32,7 +33,9 @@ from packages_pypi.names import (
     is_valid_version,
     parse_distribution_filename,
 )
+from packages_pypi.protection import access_package_push
 from packages_pypi.received import ReceivedFile, UploadForm
+from packages_pypi.tombstones import tombstones_record
 from projects.models import Project
 from projects.principals import Principal
 
@@ -47,6 +50,9 @@ def package_file_add(
     nothing is left behind: no blob without a row, no row without a blob.
     """
     dist = _check_form(form, received)
+    # Issue 12: protection rules (403) and PEP 792 statuses (400), before any bytes are kept.
+    access_package_push(principal, project, form.name)
+    upload_status_check(project, canonicalize_name(form.name))
     metadata = _read_metadata(received, form)
     if _live_files(project).filter(file_name=received.filename).exists():
         raise FileAlreadyExists(received.filename)  # fast path; the constraint decides races
@@ -254,6 +260,7 @@ def package_destroy(*, package: Package) -> None:
     blobs_remove_on_commit(PackageFile.objects.filter(package=package))
     packages_serial_bump([package.project_id])
     package.delete()
+    tombstones_record(project=package.project, normalized_names=[package.normalized_name])
 
 
 @transaction.atomic
@@ -267,6 +274,7 @@ def package_file_destroy(*, package_file: PackageFile) -> None:
     package_file.delete()
     if not PackageFile.objects.filter(package=package).exists():
         package.delete()
+        tombstones_record(project=package.project, normalized_names=[package.normalized_name])
 
 
 def packages_serial_bump(project_ids: Iterable[int]) -> None:

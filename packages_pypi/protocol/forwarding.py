@@ -4,7 +4,8 @@ from django.conf import settings
 from packaging.utils import canonicalize_name
 
 from packages_pypi.names import is_valid_project_name
-from packages_pypi.selectors import hides_packages_in_tree, name_exists_in_tree
+from packages_pypi.selectors import hides_packages_in_tree
+from packages_pypi.tombstones import name_known_in_tree
 from projects.access import readable_under_filter
 from projects.models import ApplicationSettings, Group
 from projects.principals import Principal
@@ -31,7 +32,8 @@ def upstream_url_for(*, principal: Principal, group: Group, requested_name: str)
       pasted into the upstream URL as it is (`a?x=1`).
     - A name that exists anywhere in the scope's top-level group is never forwarded, even from
       projects the caller cannot see: that would hand a private name to whoever registers it
-      upstream first (dependency confusion, gitlab#384253).
+      upstream first (dependency confusion, gitlab#384253). Nor is a name deleted from it (a
+      tombstone), until an administrator releases it.
     - Deliberate difference from GitLab: a caller who cannot read the packages of every project
       of the top-level group (that holds any) gets no forwarding from that tree at all. Else the
       guard above is an oracle: 404 for a private name, a redirect for an unknown one. Such a
@@ -40,7 +42,7 @@ def upstream_url_for(*, principal: Principal, group: Group, requested_name: str)
     if not is_valid_project_name(requested_name) or not forwarding_enabled(group):
         return None
     normalized = canonicalize_name(requested_name)
-    if name_exists_in_tree(group, normalized):
+    if name_known_in_tree(group, normalized):
         return None
     root = group.ancestor_paths[0]
     if hides_packages_in_tree(group, readable_under_filter(principal, full_path=root)):

@@ -39,11 +39,17 @@ class Ability(enum.StrEnum):
     CREATE_PROJECT = "create_projects"
     CREATE_SUBGROUP = "create_subgroup"
     REMOVE_PROJECT = "remove_project"
+    # Package lifecycle (issue 12).
+    YANK_PACKAGE = "yank_package"
+    ADMIN_PACKAGE = "admin_package"  # GitLab's: status, protection rules, cleanup policy
+    READ_QUARANTINED = "read_quarantined_package"
+    QUARANTINE_PACKAGE = "quarantine_package"  # set or lift a quarantine: admins only
 
 
 WRITE_ABILITIES = frozenset(
     {Ability.CREATE_PACKAGE, Ability.DESTROY_PACKAGE, Ability.ADMIN_PROJECT, Ability.ADMIN_GROUP,
-     Ability.CREATE_PROJECT, Ability.CREATE_SUBGROUP, Ability.REMOVE_PROJECT}
+     Ability.CREATE_PROJECT, Ability.CREATE_SUBGROUP, Ability.REMOVE_PROJECT,
+     Ability.YANK_PACKAGE, Ability.ADMIN_PACKAGE, Ability.QUARANTINE_PACKAGE}
 )
 
 # The least role each ability needs from a member (guests pull packages: GitLab's
@@ -55,7 +61,12 @@ _PROJECT_ROLE_NEEDED = {
     Ability.DESTROY_PACKAGE: AccessLevel.MAINTAINER,
     Ability.ADMIN_PROJECT: AccessLevel.MAINTAINER,
     Ability.REMOVE_PROJECT: AccessLevel.OWNER,
+    Ability.YANK_PACKAGE: AccessLevel.MAINTAINER,
+    Ability.ADMIN_PACKAGE: AccessLevel.MAINTAINER,
+    Ability.READ_QUARANTINED: AccessLevel.MAINTAINER,
 }
+# Abilities no role grants: only administrators have them.
+_ADMIN_ONLY = frozenset({Ability.QUARANTINE_PACKAGE})
 _GROUP_ROLE_NEEDED = {
     Ability.READ_GROUP: AccessLevel.GUEST,
     Ability.READ_PACKAGE: AccessLevel.GUEST,
@@ -66,7 +77,9 @@ _GROUP_ROLE_NEEDED = {
     Ability.CREATE_SUBGROUP: AccessLevel.MAINTAINER,
 }
 _PACKAGE_ABILITIES = frozenset(
-    {Ability.READ_PACKAGE, Ability.CREATE_PACKAGE, Ability.DESTROY_PACKAGE}
+    {Ability.READ_PACKAGE, Ability.CREATE_PACKAGE, Ability.DESTROY_PACKAGE,
+     Ability.YANK_PACKAGE, Ability.ADMIN_PACKAGE, Ability.READ_QUARANTINED,
+     Ability.QUARANTINE_PACKAGE}
 )
 
 
@@ -92,7 +105,7 @@ def _can_on_project(principal: Principal, ability: Ability, project: Project) ->
             ability, project, AccessLevel.NO_ACCESS, signed_in=True
         )
     if principal.is_admin:
-        return ability in _PROJECT_ROLE_NEEDED
+        return ability in _PROJECT_ROLE_NEEDED or ability in _ADMIN_ONLY
     level = access_level(principal, project)
     return _member_can(ability, project, level, signed_in=principal.user is not None)
 
@@ -185,7 +198,7 @@ def _deploy_token_can(principal: Principal, ability: Ability, subject: Project |
     scopes = set(token.scopes)
     if ability in {Ability.READ_PROJECT, Ability.READ_GROUP, Ability.READ_PACKAGE}:
         return bool(scopes & PACKAGE_SCOPES)
-    if ability in {Ability.CREATE_PACKAGE, Ability.DESTROY_PACKAGE}:
+    if ability in {Ability.CREATE_PACKAGE, Ability.DESTROY_PACKAGE, Ability.YANK_PACKAGE}:
         return isinstance(subject, Project) and WRITE_PACKAGE_REGISTRY in scopes
     return False
 
@@ -285,6 +298,29 @@ def job_user_allowed(principal: Principal, project: Project, user: User) -> bool
         return False
     job_user = Principal.for_user(user)
     return access_level(job_user, project) <= access_level(principal, project)
+
+
+# GitLab's number for an administrator in protection rules (Gitlab::Access::ADMIN).
+ADMIN_LEVEL = 60
+
+
+def package_protection_allows(
+    principal: Principal, project: Project, *, minimum_level: int | None
+) -> bool:
+    """Whether a package protection rule asking for `minimum_level` lets `principal` act.
+
+    GitLab's rule: blocked when the caller's level is below the minimum (None: no rule);
+    administrators count as 60; a job token is judged as its user; a deploy token has no
+    level and is always blocked by a matching rule (gitlab-pypi.md §3.5).
+    """
+    if minimum_level is None:
+        return True
+    if principal.user is None or principal.user.is_blocked:
+        return False
+    if principal.kind is PrincipalKind.DEPLOY_TOKEN:
+        return False  # pragma: no cover - a deploy token carries no user
+    level = ADMIN_LEVEL if principal.is_admin else access_level(principal, project)
+    return level >= minimum_level
 
 
 def access_project(principal: Principal, ref: str | int, ability: Ability) -> Project:

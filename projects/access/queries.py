@@ -182,3 +182,18 @@ def _packages_readable(principal: Principal) -> Q:
 def _job_of(principal: Principal) -> "CiJob":
     assert principal.job is not None  # a JOB principal always carries its job
     return principal.job
+
+
+def quarantine_readers_filter(principal: Principal) -> Q:
+    """The projects whose quarantined package names `principal` may read (READ_QUARANTINED:
+    maintainers and above, and administrators), as a condition on Project fields."""
+    if _blocked(principal) or principal.kind is PrincipalKind.DEPLOY_TOKEN:
+        return NOTHING
+    if _admin(principal):
+        return Q()
+    if principal.kind is PrincipalKind.JOB:
+        job = _job_of(principal)
+        if can(principal, Ability.READ_QUARANTINED, job.project):
+            return Q(pk=job.project_id)
+        return NOTHING
+    return member_projects_filter(principal, min_level=AccessLevel.MAINTAINER)
