@@ -13,7 +13,13 @@ from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, QuerySet, 
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from packages_pypi.models import INSTALLABLE, Package, PackageFile
+from packages_pypi.models import (
+    INSTALLABLE,
+    Package,
+    PackageFile,
+    PackageNameStatus,
+    ProjectStatus,
+)
 from packages_pypi.names import version_sort_key
 from projects.models import Group, Project
 
@@ -85,11 +91,31 @@ def index_entries(projects: Scope) -> list[IndexEntry]:
     return [IndexEntry(name=row["name"], normalized_name=row["normalized_name"]) for row in rows]
 
 
-def file_entries(projects: Scope, normalized_name: str) -> list[FileEntry]:
-    """Every installable file of every installable version of a name in scope (one query)."""
+# Whose quarantined names nobody outside `access.quarantine_readers_filter` may read.
+NOBODY = Q(pk__in=[])
+
+
+def _not_quarantined(readers: Q) -> Q:
+    """A condition on PackageFile: its name is not quarantined in its project, or its project is
+    one of `readers` (a condition on Project: who may read quarantined names there). PEP 792:
+    a quarantined name offers no file to anyone else, in the index or as a download."""
+    quarantined = PackageNameStatus.objects.filter(
+        project=OuterRef("package__project"),
+        normalized_name=OuterRef("package__normalized_name"),
+        status=ProjectStatus.QUARANTINED,
+    )
+    return ~Exists(quarantined) | _through(readers, "package__project")
+
+
+def file_entries(
+    projects: Scope, normalized_name: str, *, quarantine_readers: Q = NOBODY
+) -> list[FileEntry]:
+    """Every installable file of every installable version of a name in scope (one query);
+    a quarantined name's files only for `quarantine_readers`."""
     files = (
         PackageFile.objects.filter(
             _through(projects, "package__project"),
+            _not_quarantined(quarantine_readers),
             status=PackageFile.Status.DEFAULT,
             package__status__in=INSTALLABLE,
             package__normalized_name=normalized_name,
@@ -98,7 +124,7 @@ def file_entries(projects: Scope, normalized_name: str) -> list[FileEntry]:
         .values_list(
             "file_name", "sha256", "size", "requires_python", "created_at",
             "core_metadata_sha256", "package__name", "package__version",
-            "package__requires_python",
+            "package__requires_python", "package__yanked", "package__yanked_reason",
         )
     )
     return [
@@ -108,17 +134,26 @@ def file_entries(projects: Scope, normalized_name: str) -> list[FileEntry]:
             requires_python=file_requires or package_requires,
             upload_time=created_at, core_metadata_sha256=metadata_sha256,
             name=name, version=version,
+            # PEP 592 per file; a version's yank covers every file of it (as warehouse does).
+            yanked_reason=yanked_reason if yanked else None,
         )
         for (filename, sha256, size, file_requires, created_at, metadata_sha256, name, version,
-             package_requires) in files
+             package_requires, yanked, yanked_reason) in files
     ]
 
 
-def file_for_download(projects: Scope, sha256: str, filename: str) -> PackageFile | None:
-    """The installable file with this digest and name in scope; the newest if several."""
+def file_for_download(
+    projects: Scope, sha256: str, filename: str, *, quarantine_readers: Q = NOBODY
+) -> PackageFile | None:
+    """The installable file with this digest and name in scope; the newest if several.
+
+    A yanked file still downloads (PEP 592: a pinned install needs it); a quarantined one
+    only for `quarantine_readers`.
+    """
     return (
         PackageFile.objects.filter(
             _through(projects, "package__project"),
+            _not_quarantined(quarantine_readers),
             sha256=sha256.lower(),
             file_name=filename,
             status=PackageFile.Status.DEFAULT,

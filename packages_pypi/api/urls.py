@@ -6,11 +6,19 @@ Every pattern ends in `$` so that the PyPI protocol routes (`.../packages/pypi/.
 
 from django.urls import re_path
 
-from packages_pypi.api import views
+from packages_pypi.api import cleanup, lifecycle, protection, views
 
 P = r"^projects/(?P<ref>.+)/packages"
 
 urlpatterns = [
+    # Issue 12: yanks, PEP 792 status, protection rules, cleanup policies.
+    re_path(rf"{P}/(?P<package_id>\d+)/yank$", lifecycle.PackageYankApi.as_view()),
+    re_path(rf"{P}/pypi/status/(?P<name>[^/]+)$", lifecycle.PackageNameStatusApi.as_view()),
+    re_path(rf"{P}/protection/rules$", protection.ProtectionRuleListApi.as_view()),
+    re_path(rf"{P}/protection/rules/(?P<rule_id>\d+)$",
+            protection.ProtectionRuleDetailApi.as_view()),
+    re_path(rf"{P}/cleanup_policy$", cleanup.CleanupPolicyApi.as_view()),
+    re_path(rf"{P}/cleanup_policy/preview$", cleanup.CleanupPreviewApi.as_view()),
     re_path(
         rf"{P}/(?P<package_id>\d+)/package_files/(?P<file_id>\d+)$",
         views.PackageFileDeleteApi.as_view(),

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from packages_pypi import selectors, services
 from packages_pypi.models import Package, PackageFile
+from packages_pypi.protection import access_package_delete
 from packages_pypi.selectors import ORDERS, PACKAGE_TYPES, STATUSES, PackageFilters
 from projects.access import Ability, access_group, access_project, can, readable_projects
 from projects.models import Project
@@ -72,6 +73,13 @@ class PackageOutput(serializers.Serializer):
     created_at = GitLabDateTimeField()
     last_downloaded_at = GitLabDateTimeField(allow_null=True)
     tags = serializers.SerializerMethodField()
+    # Our extension (PEP 592): whether the version is yanked, and why (null when it is not).
+    yanked = serializers.BooleanField()
+    yanked_reason = serializers.SerializerMethodField()
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_yanked_reason(self, package: Package) -> str | None:
+        return package.yanked_reason if package.yanked else None
 
     def get_package_type(self, package: Package) -> str:
         return "pypi"
@@ -183,6 +191,7 @@ class ProjectPackageDetailApi(APIView):
     @extend_schema(responses={204: None})
     def delete(self, request: Request, ref: str, package_id: str) -> Response:
         package = _package(request, ref, package_id, Ability.DESTROY_PACKAGE)
+        access_package_delete(principal_of(request), package.project, package.name)
         services.package_destroy(package=package)
         return Response(status=204)
 
@@ -206,6 +215,7 @@ class PackageFileDeleteApi(APIView):
     @extend_schema(responses={204: None})
     def delete(self, request: Request, ref: str, package_id: str, file_id: str) -> Response:
         package = _package(request, ref, package_id, Ability.DESTROY_PACKAGE)
+        access_package_delete(principal_of(request), package.project, package.name)
         package_file = selectors.package_files_list(package=package).filter(pk=file_id).first()
         if package_file is None:
             raise NotFound("Package File")

@@ -22,7 +22,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from packages_pypi import selectors
-from packages_pypi.models import Package
+from packages_pypi.models import Package, ProjectStatus
+from packages_pypi.name_status import name_status_get, name_status_in
 from packages_pypi.protocol import index_cache, simple
 from packages_pypi.protocol.delivery import conditional_file_response, serve_file
 from packages_pypi.protocol.forwarding import upstream_url_for
@@ -32,6 +33,8 @@ from projects.access import (
     Ability,
     access_group,
     access_project,
+    can,
+    quarantine_readers_filter,
     readable_projects,
     readable_projects_filter,
 )
@@ -146,19 +149,25 @@ class ProjectDetail(PageView):
         project = access_project(principal, ref, Ability.READ_PACKAGE)
         normalized = canonicalize_name(name)
         renderer = request.accepted_renderer
+        readers = _quarantine_readers(principal, project)
 
         def render() -> HttpResponse:
-            files = selectors.file_entries(project, normalized)
-            if not files:
+            files = selectors.file_entries(project, normalized, quarantine_readers=readers)
+            status = name_status_get(project, normalized)
+            if not files and status.status != ProjectStatus.QUARANTINED:
                 return _miss(principal, project.namespace, name)
+            # PEP 792: a quarantined name's page lists no files (but says why) to others.
             return simple.page_response(simple.ProjectPage(
                 files, normalized_name=normalized,
                 files_url=_absolute(request, f"projects/{project.pk}/packages/pypi/files"),
+                status=status.status, status_reason=status.reason,
             ), renderer)
 
+        # Whether the caller sees quarantined files is part of the key: a maintainer's page
+        # must never be served to anyone else from the cache.
         key = index_cache.page_key(
             request, "project", normalized, project.pk, project.packages_serial,
-            renderer.media_type,
+            renderer.media_type, readers is not selectors.NOBODY,
         )
         return index_cache.cached_page(request, principal, key, render)
 
@@ -167,7 +176,8 @@ class ProjectFile(ProtocolView):
     def get(self, request: Request, ref: str, sha256: str, filename: str) -> HttpResponseBase:
         principal = principal_of(request)
         project = access_project(principal, ref, Ability.READ_PACKAGE)
-        return _download(request, project, sha256, filename)
+        readers = _quarantine_readers(principal, project)
+        return _download(request, project, sha256, filename, readers)
 
 
 class GroupIndex(PageView):
@@ -189,13 +199,18 @@ class GroupDetail(PageView):
         group = access_group(principal, ref, Ability.READ_PACKAGE)
         # Driven by the name: only projects holding it are checked, however large the group.
         normalized = canonicalize_name(name)
-        files = selectors.file_entries(readable_projects_filter(principal, group), normalized)
-        if not files:
+        readable = readable_projects_filter(principal, group)
+        files = selectors.file_entries(
+            readable, normalized, quarantine_readers=quarantine_readers_filter(principal)
+        )
+        status = name_status_in(readable, normalized)
+        if not files and status.status != ProjectStatus.QUARANTINED:
             return _miss(principal, group, name)
         return index_cache.conditional(request, principal, simple.page_response(
             simple.ProjectPage(
                 files, normalized_name=normalized,
                 files_url=_absolute(request, f"groups/{group.pk}/-/packages/pypi/files"),
+                status=status.status, status_reason=status.reason,
             ),
             request.accepted_renderer,
         ))
@@ -206,7 +221,16 @@ class GroupFile(ProtocolView):
         principal = principal_of(request)
         group = access_group(principal, ref, Ability.READ_PACKAGE)
         # GitLab skips per-project checks here ("the sha256 is the protection"); we don't.
-        return _download(request, readable_projects_filter(principal, group), sha256, filename)
+        return _download(request, readable_projects_filter(principal, group), sha256, filename,
+                         quarantine_readers_filter(principal))
+
+
+def _quarantine_readers(principal: Principal, project: Project) -> Q:
+    """The project as a quarantine reader's condition when `principal` may read its quarantined
+    names, else `selectors.NOBODY` (the cache key tells the two apart by identity)."""
+    if can(principal, Ability.READ_QUARANTINED, project):
+        return Q(pk=project.pk)
+    return selectors.NOBODY
 
 
 def _serials(projects: QuerySet[Project]) -> list[tuple[int, int]]:
@@ -240,11 +264,16 @@ def _miss(principal: Principal, group: Group, requested_name: str) -> HttpRespon
     return HttpResponseRedirect(upstream)
 
 
-def _download(request: Request, scope: Scope, sha256: str, filename: str) -> HttpResponseBase:
+def _download(
+    request: Request, scope: Scope, sha256: str, filename: str, readers: Q
+) -> HttpResponseBase:
     if filename.endswith(METADATA_SUFFIX):
         # No distribution is named *.metadata (they end in .whl, .tar.gz or .zip).
-        return _core_metadata(request, scope, sha256, filename.removesuffix(METADATA_SUFFIX))
-    package_file = selectors.file_for_download(scope, sha256, filename)
+        return _core_metadata(
+            request, scope, sha256, filename.removesuffix(METADATA_SUFFIX), readers
+        )
+    package_file = selectors.file_for_download(scope, sha256, filename,
+                                               quarantine_readers=readers)
     if package_file is None:
         raise NotFound("Package")
     _record_download(package_file.package)
@@ -252,10 +281,11 @@ def _download(request: Request, scope: Scope, sha256: str, filename: str) -> Htt
 
 
 def _core_metadata(
-    request: Request, scope: Scope, sha256: str, filename: str
+    request: Request, scope: Scope, sha256: str, filename: str, readers: Q
 ) -> HttpResponse:
     """PEP 658: `<file URL>.metadata` is the distribution's METADATA file."""
-    package_file = selectors.file_for_download(scope, sha256, filename)
+    package_file = selectors.file_for_download(scope, sha256, filename,
+                                               quarantine_readers=readers)
     if package_file is None or not package_file.core_metadata:
         raise NotFound("Package")
     response = HttpResponse(bytes(package_file.core_metadata), content_type="text/plain")

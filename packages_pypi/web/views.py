@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from packages_pypi import selectors
 from packages_pypi.models import Package
+from packages_pypi.protection import access_package_delete
 from packages_pypi.services import package_destroy, package_file_destroy
 from packages_pypi.web.install import anyone_installs, install_snippets, publish_snippets
 from packages_pypi.web.readme import description_html
@@ -77,6 +78,8 @@ def _package(principal: Principal, full_path: str, package_id: int, ability: Abi
     package = selectors.package_with_stats_get(project, package_id)
     if package is None:
         raise Http404
+    if ability is Ability.DESTROY_PACKAGE:
+        access_package_delete(principal, project, package.name)
     return project, package
 
 
