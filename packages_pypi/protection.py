@@ -52,6 +52,10 @@ def rules_list(project: Project) -> list[PackageProtectionRule]:
     return list(PackageProtectionRule.objects.filter(project=project).order_by("id"))
 
 
+def protection_rule_get(project: Project, rule_id: int) -> PackageProtectionRule | None:
+    return PackageProtectionRule.objects.filter(project=project, pk=rule_id).first()
+
+
 def _strictest(project: Project, normalized_name: str, field: str) -> int | None:
     """The highest minimum level any matching rule sets for `field` (one query)."""
     levels = [
@@ -72,9 +76,14 @@ def access_package_push(principal: Principal, project: Project, name: str) -> No
 
 def access_package_delete(principal: Principal, project: Project, name: str) -> None:
     """Raise Forbidden when a rule keeps `principal` from deleting a package called `name`."""
-    level = _strictest(project, canonicalize_name(name), "minimum_access_level_for_delete")
-    if not package_protection_allows(principal, project, minimum_level=level):
+    if not package_delete_allowed(principal, project, name):
         raise Forbidden(PROTECTED_MESSAGE)
+
+
+def package_delete_allowed(principal: Principal, project: Project, name: str) -> bool:
+    """Whether no rule keeps `principal` from deleting `name` (for the pages' buttons)."""
+    level = _strictest(project, canonicalize_name(name), "minimum_access_level_for_delete")
+    return package_protection_allows(principal, project, minimum_level=level)
 
 
 def delete_level_for(project: Project, normalized_name: str) -> int | None:

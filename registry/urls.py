@@ -6,6 +6,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
 from auth_tokens.web import views as token_views
+from packages_pypi.web import lifecycle as lifecycle_views
 from packages_pypi.web import namespaces as namespace_views
 from packages_pypi.web import views as package_views
 from registry import views
@@ -59,6 +60,15 @@ urlpatterns = [
             package_views.package_delete, name="package_delete"),
     re_path(rf"^{FULL_PATH}/-/packages/(?P<package_id>\d+)/files/(?P<file_id>\d+)/delete$",
             package_views.package_file_delete, name="package_file_delete"),
+    # Package lifecycle (issue 12): yank, status, and the project's package settings.
+    re_path(rf"^{FULL_PATH}/-/packages/(?P<package_id>\d+)/yank$", lifecycle_views.package_yank,
+            name="package_yank"),
+    re_path(rf"^{FULL_PATH}/-/packages/(?P<package_id>\d+)/status$",
+            lifecycle_views.package_status, name="package_status"),
+    re_path(rf"^{FULL_PATH}/-/settings/packages$", lifecycle_views.package_settings,
+            name="project_package_settings"),
+    re_path(rf"^{FULL_PATH}/-/settings/packages/rules/(?P<rule_id>\d+)/delete$",
+            lifecycle_views.protection_rule_delete, name="protection_rule_delete"),
     re_path(rf"^{FULL_PATH}/-/settings/repository$", token_views.deploy_tokens,
             {"kind": "project"}, name="project_deploy_tokens"),
     re_path(rf"^{FULL_PATH}/-/settings/repository/deploy_tokens/(?P<token_id>\d+)/revoke$",

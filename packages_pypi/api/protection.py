@@ -62,7 +62,7 @@ class RuleOutput(serializers.Serializer):
 
 def _rule(request: Request, ref: str, rule_id: str) -> PackageProtectionRule:
     project = access_project(principal_of(request), ref, Ability.ADMIN_PACKAGE)
-    rule = PackageProtectionRule.objects.filter(project=project, pk=int(rule_id)).first()
+    rule = protection.protection_rule_get(project, int(rule_id))
     if rule is None:
         raise NotFound()
     return rule

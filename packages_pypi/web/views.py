@@ -7,9 +7,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from packages_pypi import selectors
-from packages_pypi.models import Package
-from packages_pypi.protection import access_package_delete
+from packages_pypi.models import Package, ProjectStatus
+from packages_pypi.name_status import name_status_get
+from packages_pypi.protection import access_package_delete, package_delete_allowed
 from packages_pypi.services import package_destroy, package_file_destroy
+from packages_pypi.web.forms import StatusForm
 from packages_pypi.web.install import anyone_installs, install_snippets, publish_snippets
 from packages_pypi.web.readme import description_html
 from projects.access import (
@@ -29,7 +31,8 @@ from registry.http.ui import paginate, search_term
 
 def _project_context(principal: Principal, project: Project) -> dict[str, object]:
     """What the project tabs need on every project page."""
-    return {"project": project, "can_manage_tokens": can(principal, Ability.ADMIN_PROJECT, project)}
+    return {"project": project, "can_manage_tokens": can(principal, Ability.ADMIN_PROJECT, project),
+            "can_manage_packages": can(principal, Ability.ADMIN_PACKAGE, project)}
 
 
 def _list_context(request: HttpRequest, projects: object) -> dict[str, object]:
@@ -90,10 +93,23 @@ def package_show(
 ) -> HttpResponse:
     """One package version: files, other versions, metadata, description, how to install."""
     project, package = _package(principal, full_path, package_id, Ability.READ_PACKAGE)
+    status = name_status_get(project, package.normalized_name)
+    hidden = status.status == ProjectStatus.QUARANTINED and not can(
+        principal, Ability.READ_QUARANTINED, project
+    )
+    may_quarantine = can(principal, Ability.QUARANTINE_PACKAGE, project)
     return render(request, "packages/show.html", {
         **_project_context(principal, project),
         "package": package,
-        "files": selectors.package_files(package),
+        # PEP 792: a quarantined name offers its files to maintainers only.
+        "files": [] if hidden else selectors.package_files(package),
+        "files_hidden": hidden,
+        "name_status": status,
+        "can_yank": can(principal, Ability.YANK_PACKAGE, project),
+        "status_form": StatusForm(initial={"status": status.status, "reason": status.reason},
+                                  may_quarantine=may_quarantine),
+        "can_set_status": can(principal, Ability.ADMIN_PACKAGE, project) and (
+            may_quarantine or status.status != ProjectStatus.QUARANTINED),
         "versions": selectors.package_versions_sorted(package),
         "description": description_html(package.description, package.description_content_type),
         "keywords": [k for k in package.keywords.replace(",", " ").split() if k],
@@ -102,7 +118,8 @@ def package_show(
         ),
         "anyone_installs": anyone_installs(project=project),
         "publish": publish_snippets(base_url=base_url(request), project=project),
-        "can_destroy": can(principal, Ability.DESTROY_PACKAGE, project),
+        "can_destroy": can(principal, Ability.DESTROY_PACKAGE, project)
+        and package_delete_allowed(principal, project, package.name),
     })
 
 
