@@ -2,8 +2,17 @@
 
 from django.contrib import admin
 
-from packages_pypi.models import Package, PackageFile
+from packages_pypi.lifecycle import package_name_status_set
+from packages_pypi.models import (
+    Package,
+    PackageCleanupPolicy,
+    PackageFile,
+    PackageNameStatus,
+    PackageProtectionRule,
+    PackageTombstone,
+)
 from packages_pypi.services import packages_serial_bump
+from packages_pypi.tombstones import tombstone_release
 
 
 class PackageFileInline(admin.TabularInline):
@@ -44,6 +53,75 @@ class PackageFileAdmin(admin.ModelAdmin):
                        "blake2_256", "packagetype", "python_version", "requires_python",
                        "core_metadata_sha256", "uploaded_by", "deploy_token", "ci_job",
                        "created_at")
+
+    def has_add_permission(self, request) -> bool:  # noqa: ANN001
+        return False
+
+
+# --- Lifecycle and governance (issue 12).
+
+
+@admin.register(PackageTombstone)
+class PackageTombstoneAdmin(admin.ModelAdmin):
+    """Tombstones are made by deletes and only released here: never edited or added by hand."""
+
+    list_display = ("normalized_name", "group", "deleted_from", "created_at", "released_at",
+                    "released_by")
+    list_filter = (("released_at", admin.EmptyFieldListFilter),)
+    search_fields = ("normalized_name", "group__full_path", "deleted_from")
+    list_select_related = ("group", "released_by")
+    readonly_fields = list_display
+    actions = ("release",)
+
+    def has_add_permission(self, request) -> bool:  # noqa: ANN001
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+        return False  # a release keeps the row: who released which name, and when
+
+    @admin.action(description="Release: allow forwarding these names upstream again")
+    def release(self, request, queryset) -> None:  # noqa: ANN001
+        released = 0
+        for tombstone in queryset.filter(released_at=None):
+            tombstone_release(tombstone=tombstone, user=request.user)
+            released += 1
+        self.message_user(request, f"Released {released} name(s).")
+
+
+@admin.register(PackageNameStatus)
+class PackageNameStatusAdmin(admin.ModelAdmin):
+    list_display = ("normalized_name", "project", "status", "reason", "updated_at", "updated_by")
+    list_filter = ("status",)
+    search_fields = ("normalized_name", "project__full_path")
+    list_select_related = ("project", "updated_by")
+    readonly_fields = ("project", "normalized_name", "updated_at", "updated_by")
+
+    def has_add_permission(self, request) -> bool:  # noqa: ANN001
+        return False
+
+    def save_model(self, request, obj: PackageNameStatus, form, change: bool) -> None:  # noqa: ANN001
+        package_name_status_set(project=obj.project, normalized_name=obj.normalized_name,
+                                status=obj.status, reason=obj.reason, user=request.user)
+
+
+@admin.register(PackageProtectionRule)
+class PackageProtectionRuleAdmin(admin.ModelAdmin):
+    list_display = ("package_name_pattern", "project", "package_type",
+                    "minimum_access_level_for_push", "minimum_access_level_for_delete")
+    search_fields = ("package_name_pattern", "project__full_path")
+    list_select_related = ("project",)
+    readonly_fields = ("project", "package_type", "package_name_pattern")
+
+    def has_add_permission(self, request) -> bool:  # noqa: ANN001
+        return False  # through the API or the project's package settings, which validate
+
+
+@admin.register(PackageCleanupPolicy)
+class PackageCleanupPolicyAdmin(admin.ModelAdmin):
+    list_display = ("project", "enabled", "keep_n_versions", "older_than_days", "updated_at")
+    list_filter = ("enabled",)
+    list_select_related = ("project",)
+    readonly_fields = ("project",)
 
     def has_add_permission(self, request) -> bool:  # noqa: ANN001
         return False
