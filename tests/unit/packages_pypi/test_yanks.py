@@ -129,3 +129,27 @@ def test_who_may_yank(world, who, status):
 def test_a_reason_longer_than_255_characters_is_400(world):
     response = api(world["auth"][1]).post(yank_url(world), {"reason": "x" * 256}, format="json")
     assert response.status_code == 400
+
+
+def test_a_page_costs_the_same_queries_however_many_versions_are_yanked(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from packages_pypi.lifecycle import package_name_status_set, package_yank
+
+    def render_queries() -> int:
+        Registry().simple(project_scope(world["project"]), "zqx-yank", world["auth"])  # warm
+        package_name_status_set(project=world["project"], normalized_name="zqx-yank",
+                                status="deprecated", reason="", user=None)  # a new serial
+        with CaptureQueriesContext(connection) as captured:
+            response = index(world, PIP_ACCEPT)
+        assert response.status_code == 200
+        return len(captured)
+
+    few = render_queries()
+    for number in range(3, 23):
+        Registry().upload(world["project"].pk, wheel("zqx-yank", f"{number}.0"), world["auth"])
+    for package in Package.objects.all()[:10]:
+        package_yank(package=package, reason="old")
+    assert render_queries() == few
+    assert len(index(world, PIP_ACCEPT).json()["files"]) == 22
