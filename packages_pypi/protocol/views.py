@@ -97,8 +97,9 @@ class ProtocolView(APIView):
         self.request.accepted_renderer = GitLabJSONRenderer()
         self.request.accepted_media_type = GitLabJSONRenderer.media_type
         response = super().handle_exception(exc)
-        if isinstance(exc, RegistryError) and exc.status_code == 400:
-            # twine shows the reason phrase; make it say what went wrong.
+        if isinstance(exc, RegistryError) and exc.status_code in (400, 403):
+            # twine shows the reason phrase; make it say what went wrong (a 403 may be a
+            # protection rule: "Forbidden - Package protected.").
             response.reason_phrase = reason_phrase(exc.message)
         return response
 
