@@ -171,3 +171,16 @@ def test_developers_cannot_read_or_set_the_policy(project):
     assert api(developer).get(url).status_code == 403
     assert api(developer).put(url, {"enabled": True}, format="json").status_code == 403
     assert api(developer).get(f"{url}/preview").status_code == 403
+
+
+def test_compose_runs_the_cleanup_daily_next_to_the_consistency_check():
+    from pathlib import Path
+
+    import yaml
+
+    compose = yaml.safe_load((Path(__file__).resolve().parents[3] / "docker-compose.yml")
+                             .read_text())
+    job = compose["services"]["packages-cleanup"]
+    assert "python manage.py packages_cleanup" in job["command"][0]
+    assert "sleep 86400" in job["command"][0]
+    assert job["environment"] == compose["services"]["registry-check"]["environment"]
