@@ -80,6 +80,7 @@ def _project_show(request: HttpRequest, principal: Principal, project: Project) 
         "package_count": len(rows),
         "recent": rows[:RECENT_PACKAGES],
         "can_manage_tokens": can(principal, Ability.ADMIN_PROJECT, project),
+        "can_manage_packages": can(principal, Ability.ADMIN_PACKAGE, project),
         "urls": index_urls(base_url(request), project, project.namespace),
         "anyone_installs": anyone_installs(project=project),
         "publish": publish_snippets(base_url=base_url(request), project=project),
