@@ -15,7 +15,9 @@ from projects.models import Project
 from projects.principals import Principal
 from registry.http.exceptions import Forbidden, UnprocessableEntity
 
-# GitLab's level names and numbers (Gitlab::Access); the API speaks the names.
+# GitLab's level names and numbers (Gitlab::Access); the API speaks the names. GitLab takes
+# only owner and admin for the delete level; we take maintainer there too (it restates the
+# default, so accepting it is harmless and spares scripts a special case).
 LEVELS = {"maintainer": 40, "owner": 50, "admin": 60}
 LEVEL_NAMES = {number: name for name, number in LEVELS.items()}
 PACKAGE_TYPES = ("pypi",)

@@ -2,17 +2,13 @@
 settings with protection rules and the cleanup preview. Screenshots in
 test-artifacts/screenshots/ (lifecycle-*), and assertions on what each page shows."""
 
-import pytest
-
 from packages_pypi.models import Package, PackageNameStatus
-from tests.acceptance.test_web_ui import (  # noqa: F401 (fixtures)
-    browser,
-    page,
-    pytestmark,
-    shoot,
-    sign_in,
-    world,
-)
+from tests.acceptance import test_web_ui as web_ui
+
+# The browser, its pages and the world of test_web_ui, shared (pytest finds fixtures by name).
+pytestmark = web_ui.pytestmark
+browser, page, world = web_ui.browser, web_ui.page, web_ui.world
+shoot, sign_in = web_ui.shoot, web_ui.sign_in
 
 
 def open_lifecycle(page) -> None:
