@@ -316,9 +316,8 @@ def package_protection_allows(
     if minimum_level is None:
         return True
     if principal.user is None or principal.user.is_blocked:
+        # A deploy token carries no user: a matching rule always refuses it.
         return False
-    if principal.kind is PrincipalKind.DEPLOY_TOKEN:
-        return False  # pragma: no cover - a deploy token carries no user
     level = ADMIN_LEVEL if principal.is_admin else access_level(principal, project)
     return level >= minimum_level
 

@@ -189,11 +189,13 @@ def quarantine_readers_filter(principal: Principal) -> Q:
     maintainers and above, and administrators), as a condition on Project fields."""
     if _blocked(principal) or principal.kind is PrincipalKind.DEPLOY_TOKEN:
         return NOTHING
-    if _admin(principal):
-        return Q(pk__isnull=False)  # every project (an empty Q would vanish in an OR)
     if principal.kind is PrincipalKind.JOB:
         job = _job_of(principal)
         if can(principal, Ability.READ_QUARANTINED, job.project):
             return Q(pk=job.project_id)
         return NOTHING
-    return member_projects_filter(principal, min_level=AccessLevel.MAINTAINER)
+    # Never empty, even for an admin: an empty Q would vanish when OR-ed into a condition.
+    registry_on = ~Q(package_registry_access_level=FeatureAccess.DISABLED)
+    if _admin(principal):
+        return registry_on
+    return registry_on & member_projects_filter(principal, min_level=AccessLevel.MAINTAINER)

@@ -511,3 +511,14 @@ def test_every_list_costs_the_same_queries_however_many_memberships(
         _member(group if index % 2 else project, user, AccessLevel.DEVELOPER, expiry)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert fetch().status_code == 200
+
+
+@pytest.mark.parametrize("kind", PRINCIPAL_KINDS)
+def test_the_quarantine_readers_form_lists_what_can_allows(tree, kind):
+    from projects.access import quarantine_readers_filter
+
+    principal = _caller(kind, tree).principal
+    tree.fresh()
+
+    readers = Project.objects.filter(quarantine_readers_filter(principal))
+    assert _paths(readers) == _allowed(principal, Ability.READ_QUARANTINED, tree.projects)
