@@ -183,7 +183,7 @@ class ProjectPackageDetailApi(APIView):
     @extend_schema(responses={204: None})
     def delete(self, request: Request, ref: str, package_id: str) -> Response:
         package = _package(request, ref, package_id, Ability.DESTROY_PACKAGE)
-        services.package_destroy(package=package)
+        services.package_destroy(package=package, actor=principal_of(request))
         return Response(status=204)
 
 
@@ -209,7 +209,7 @@ class PackageFileDeleteApi(APIView):
         package_file = selectors.package_files_list(package=package).filter(pk=file_id).first()
         if package_file is None:
             raise NotFound("Package File")
-        services.package_file_destroy(package_file=package_file)
+        services.package_file_destroy(package_file=package_file, actor=principal_of(request))
         return Response(status=204)
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
+from projects.audit.context import caller_ip
 from projects.audit.models import AuditEvent
 from projects.models import Group, Project, User
 from projects.principals import Principal, PrincipalKind
@@ -86,7 +87,8 @@ def audit_event_record(
     username). `entity` is the scope the event is filed under: a project, a group, a user, or
     None for the whole instance. `target` is the thing changed (default: the entity), and
     `target_details` how to name it (default: `str(target)`). `details` adds GitLab's other
-    keys (`from`/`to`/`change`, `add`, `remove`, ...); `request` gives the caller's address.
+    keys (`from`/`to`/`change`, `add`, `remove`, ...). `request` gives the caller's address
+    (default: the request being served, see `context`).
     """
     who = _author_of(author, author_name)
     entity_type, entity_id, entity_path = _entity_of(entity)
@@ -101,7 +103,7 @@ def audit_event_record(
         "target_type": type(changed).__name__ if changed is not None else None,
         "target_details": target_details or (str(changed) if changed is not None else ""),
         "entity_path": entity_path,
-        "ip_address": client_ip(request) if request is not None else None,
+        "ip_address": client_ip(request) if request is not None else caller_ip(),
     }
     if who.token_type is not None:
         record["auth_token_type"] = who.token_type
