@@ -61,6 +61,8 @@ class Package(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     last_downloaded_at = models.DateTimeField(null=True, blank=True)
+    # Downloads of every file of this version, folded in from the cache (packages_pypi.downloads).
+    downloads = models.BigIntegerField(default=0, editable=False)
 
     class Meta:
         constraints = [
@@ -115,6 +117,8 @@ class PackageFile(models.Model):
         "auth_tokens.CiJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Folded in from the cache in batches (packages_pypi.downloads), never written per download.
+    downloads = models.BigIntegerField(default=0, editable=False)
 
     class Meta:
         constraints = [

@@ -72,6 +72,9 @@ class PackageOutput(serializers.Serializer):
     created_at = GitLabDateTimeField()
     last_downloaded_at = GitLabDateTimeField(allow_null=True)
     tags = serializers.SerializerMethodField()
+    # Our extension: downloads of every file of this version, folded in from the cache at most
+    # REGISTRY_DOWNLOAD_FOLD_INTERVAL_SECONDS late (packages_pypi.downloads).
+    downloads = serializers.IntegerField()
 
     def get_package_type(self, package: Package) -> str:
         return "pypi"
@@ -135,6 +138,7 @@ class PackageFileOutput(serializers.Serializer):
     file_md5 = serializers.CharField(source="md5")
     file_sha1 = serializers.SerializerMethodField()
     file_sha256 = serializers.CharField(source="sha256")
+    downloads = serializers.IntegerField()  # our extension, as on the package
 
     @extend_schema_field({"type": "string", "nullable": True})
     def get_file_sha1(self, package_file: PackageFile) -> None:

@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from packages_pypi import selectors
+from packages_pypi.downloads import download_count
 from packages_pypi.models import Package
 from packages_pypi.protocol import index_cache, simple
 from packages_pypi.protocol.delivery import conditional_file_response, serve_file
@@ -248,6 +249,7 @@ def _download(request: Request, scope: Scope, sha256: str, filename: str) -> Htt
     if package_file is None:
         raise NotFound("Package")
     _record_download(package_file.package)
+    download_count(package_file)
     return serve_file(request._request, package_file)
 
 
