@@ -31,3 +31,17 @@ _data_dir = Path(os.environ.get("REGISTRY_DATA_DIR") or Path(__file__).resolve()
 _control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", str(_data_dir / "gunicorn.ctl"))
 control_socket = _control_socket or str(_data_dir / "gunicorn.ctl")
 control_socket_disable = not _control_socket
+
+
+def worker_exit(server: object, worker: object) -> None:
+    """Fold this worker's download counts before it goes: with the local-memory cache they
+    live in this process only, so a restart would otherwise lose them (packages_pypi.downloads).
+    """
+    try:
+        from packages_pypi.downloads import downloads_fold
+
+        downloads_fold()
+    except Exception:  # a worker must exit whatever the database says
+        import logging
+
+        logging.getLogger("gunicorn.error").exception("could not fold download counts on exit")

@@ -17,6 +17,7 @@ from auth_tokens.models import (
     PersonalAccessToken,
 )
 from projects.access import scopes_grantable
+from projects.audit.services import audit_event_record
 from projects.lookups import first_by
 from projects.models import Group, Project, User
 from projects.principals import Principal
@@ -26,6 +27,32 @@ from registry.http.exceptions import BadRequest, Forbidden
 LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
 
 _Token = TypeVar("_Token", PersonalAccessToken, DeployToken, CiJob)
+# Who acts, for the audit log: a caller, a user, or None (the system, e.g. a command).
+Actor = Principal | User | None
+
+
+def _token_event(actor: Actor, token: PersonalAccessToken | DeployToken | CiJob,
+                 verb: str) -> None:
+    """One audit event per token life-cycle step, filed under the token's owner."""
+    kind, entity, label = _token_kind(token)
+    audit_event_record(
+        author=actor, entity=entity, target=token, event_name=f"{kind}_{verb}",
+        target_details=token.name or f"{label} {token.pk}",
+        message=f"{verb.capitalize()} {label} '{token.name}'",
+        details={"token_id": token.pk, "token_scopes": list(getattr(token, "scopes", []))},
+    )
+
+
+def _token_kind(
+    token: PersonalAccessToken | DeployToken | CiJob,
+) -> tuple[str, Project | Group | User, str]:
+    if isinstance(token, PersonalAccessToken):
+        return "personal_access_token", token.user, "personal access token"
+    if isinstance(token, DeployToken):
+        owner = token.project or token.group
+        assert owner is not None  # deploy_token_has_one_owner
+        return "deploy_token", owner, "deploy token"
+    return "ci_job_token", token.project, "CI job token"
 
 
 def _clean_scopes(scopes: Iterable[str], allowed: tuple[str, ...]) -> list[str]:
@@ -43,6 +70,7 @@ def personal_access_token_issue(
     expires_at: datetime.date | None = None,
     description: str = "",
     issuer: Principal | None = None,
+    verb: str = "created",
 ) -> tuple[PersonalAccessToken, str]:
     """Create a personal access token; returns it with its secret, which is never stored.
 
@@ -53,15 +81,18 @@ def personal_access_token_issue(
         raise BadRequest("name is missing")
     _check_issuer(issuer, scopes)
     secret = tokens.generate(tokens.PERSONAL_ACCESS_TOKEN_PREFIX)
-    token = PersonalAccessToken.objects.create(
-        user=user,
-        name=name,
-        description=description,
-        scopes=_clean_scopes(scopes, PERSONAL_ACCESS_TOKEN_SCOPES),
-        expires_at=expires_at,
-        token_digest=tokens.digest(secret),
-        token_prefix=tokens.display_prefix(secret, tokens.PERSONAL_ACCESS_TOKEN_PREFIX),
-    )
+    with transaction.atomic():
+        token = PersonalAccessToken.objects.create(
+            user=user,
+            name=name,
+            description=description,
+            scopes=_clean_scopes(scopes, PERSONAL_ACCESS_TOKEN_SCOPES),
+            expires_at=expires_at,
+            token_digest=tokens.digest(secret),
+            token_prefix=tokens.display_prefix(secret, tokens.PERSONAL_ACCESS_TOKEN_PREFIX),
+        )
+        if verb:
+            _token_event(issuer, token, verb)
     return token, secret
 
 
@@ -80,11 +111,18 @@ def personal_access_token_rotate(
     Raises Forbidden as personal_access_token_issue does, before anything is revoked.
     """
     _check_issuer(issuer, token.scopes)
-    token_revoke(token=token)
-    return personal_access_token_issue(
+    token.revoked = True
+    token.save(update_fields=["revoked"])
+    new, secret = personal_access_token_issue(
         user=token.user, name=token.name, scopes=token.scopes,
-        expires_at=expires_at or token.expires_at, description=token.description,
+        expires_at=expires_at or token.expires_at, description=token.description, verb="",
     )
+    audit_event_record(
+        author=issuer, entity=token.user, target=new, event_name="personal_access_token_rotated",
+        target_details=new.name, message=f"Rotated personal access token '{token.name}'",
+        details={"token_id": new.pk, "rotated_token_id": token.pk, "token_scopes": new.scopes},
+    )
+    return new, secret
 
 
 def deploy_token_issue(
@@ -94,6 +132,7 @@ def deploy_token_issue(
     scopes: Iterable[str],
     username: str = "",
     expires_at: datetime.datetime | None = None,
+    actor: Actor = None,
 ) -> tuple[DeployToken, str]:
     """Create a deploy token on a project or a group; returns it with its secret."""
     if not name:
@@ -114,16 +153,22 @@ def deploy_token_issue(
             # GitLab's default username needs the id, so it is set once the row exists.
             token.username = f"gitlab+deploy-token-{token.pk}"
             token.save(update_fields=["username"])
+        _token_event(actor, token, "created")
     return token, secret
 
 
-def token_revoke(*, token: PersonalAccessToken | DeployToken) -> None:
+@transaction.atomic
+def token_revoke(*, token: PersonalAccessToken | DeployToken, actor: Actor = None) -> None:
     """Revoke a token; the row stays, so lists and audits still show it."""
     token.revoked = True
     token.save(update_fields=["revoked"])
+    _token_event(actor, token, "revoked")
 
 
-def ci_job_start(*, project: Project, user: User, name: str = "") -> tuple[CiJob, str]:
+@transaction.atomic
+def ci_job_start(
+    *, project: Project, user: User, name: str = "", actor: Actor = None
+) -> tuple[CiJob, str]:
     """Start a CI job for `user` in `project`; returns it with its job token."""
     secret = tokens.generate(tokens.JOB_TOKEN_PREFIX)
     job = CiJob.objects.create(
@@ -133,16 +178,21 @@ def ci_job_start(*, project: Project, user: User, name: str = "") -> tuple[CiJob
         token_digest=tokens.digest(secret),
         token_prefix=tokens.display_prefix(secret, tokens.JOB_TOKEN_PREFIX),
     )
+    _token_event(actor, job, "created")
     return job, secret
 
 
-def ci_job_finish(*, job: CiJob, status: str = CiJob.Status.SUCCESS) -> CiJob:
+@transaction.atomic
+def ci_job_finish(
+    *, job: CiJob, status: str = CiJob.Status.SUCCESS, actor: Actor = None
+) -> CiJob:
     """End a job; from now on its token is refused."""
     if status == CiJob.Status.RUNNING or status not in CiJob.Status.values:
         raise BadRequest("status does not have a valid value")
     job.status = status
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "finished_at"])
+    _token_event(actor, job, "revoked")
     return job
 
 

@@ -64,6 +64,8 @@ class Package(models.Model):
     # PEP 592, per version: every file of a yanked version carries the yank in the index.
     yanked = models.BooleanField(default=False)
     yanked_reason = models.CharField(max_length=255, blank=True)
+    # Downloads of every file of this version, folded in from the cache (packages_pypi.downloads).
+    downloads = models.BigIntegerField(default=0, editable=False)
 
     class Meta:
         constraints = [
@@ -118,6 +120,8 @@ class PackageFile(models.Model):
         "auth_tokens.CiJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Folded in from the cache in batches (packages_pypi.downloads), never written per download.
+    downloads = models.BigIntegerField(default=0, editable=False)
 
     class Meta:
         constraints = [

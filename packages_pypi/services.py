@@ -36,7 +36,8 @@ from packages_pypi.names import (
 from packages_pypi.protection import access_package_push
 from packages_pypi.received import ReceivedFile, UploadForm
 from packages_pypi.tombstones import tombstones_record
-from projects.models import Project
+from projects.audit.services import audit_event_record
+from projects.models import Project, User
 from projects.principals import Principal
 
 
@@ -157,11 +158,11 @@ def _record(
     metadata: CoreMetadata,
     key: str,
 ) -> PackageFile:
-    package = _package_upsert(project, principal, form, metadata)
+    package, created = _package_upsert(project, principal, form, metadata)
     packages_serial_bump([project.pk])
     try:
         with transaction.atomic():
-            return PackageFile.objects.create(
+            package_file = PackageFile.objects.create(
                 package=package,
                 project=project,
                 file=key,
@@ -181,16 +182,44 @@ def _record(
             )
     except IntegrityError as error:
         raise FileAlreadyExists(received.filename) from error
+    _package_event(
+        principal, package,
+        "package_registry_package_published" if created
+        else "package_registry_package_file_published",
+        "Pypi package published" if created else f"Pypi package file {received.filename} published",
+        {"file_name": received.filename, "sha256": received.sha256},
+    )
+    return package_file
+
+
+def _package_event(
+    actor: Principal | User | None, package: Package, event_name: str, message: str,
+    details: dict[str, object] | None = None,
+) -> None:
+    """A package event, in GitLab's shape (`target_details` is `<project>/<name>-<version>`).
+
+    Filed under the project, where GitLab files it under the project's group: here a project's
+    maintainers read their own packages' history, and the group's list includes its projects.
+    """
+    project = package.project
+    audit_event_record(
+        author=actor, entity=project, target=package, event_name=event_name, message=message,
+        target_details=f"{project.full_path}/{package.name}-{package.version}",
+        details={"package_name": package.name, "package_version": package.version,
+                 **(details or {})},
+    )
 
 
 def _package_upsert(
     project: Project, principal: Principal, form: UploadForm, metadata: CoreMetadata
-) -> Package:
+) -> tuple[Package, bool]:
     """The live package of this name and version, created if new; its metadata from this file.
 
     GitLab upserts package metadata on every upload (spec §3.3): the last file wins.
     """
-    package, _ = Package.objects.exclude(status=Package.Status.PENDING_DESTRUCTION).get_or_create(
+    package, created = Package.objects.exclude(
+        status=Package.Status.PENDING_DESTRUCTION
+    ).get_or_create(
         project=project,
         normalized_name=canonicalize_name(form.name),
         canonical_version=canonicalize_version(form.version),
@@ -199,7 +228,7 @@ def _package_upsert(
     for field, value in _metadata_fields(metadata).items():
         setattr(package, field, _truncate(package, field, value))
     package.save()
-    return package
+    return package, created
 
 
 def _metadata_fields(metadata: CoreMetadata) -> dict[str, str]:
@@ -255,8 +284,9 @@ def blobs_remove_on_commit(files: QuerySet[PackageFile] | Iterable[PackageFile])
 
 
 @transaction.atomic
-def package_destroy(*, package: Package) -> None:
+def package_destroy(*, package: Package, actor: Principal | User | None = None) -> None:
     """Delete a package with all its files; the blobs go once the delete has committed."""
+    _package_event(actor, package, "package_registry_package_deleted", "Pypi package deleted")
     blobs_remove_on_commit(PackageFile.objects.filter(package=package))
     packages_serial_bump([package.project_id])
     package.delete()
@@ -264,7 +294,9 @@ def package_destroy(*, package: Package) -> None:
 
 
 @transaction.atomic
-def package_file_destroy(*, package_file: PackageFile) -> None:
+def package_file_destroy(
+    *, package_file: PackageFile, actor: Principal | User | None = None
+) -> None:
     """Delete one file; a package whose last file goes is deleted too (GitLab does the same)."""
     # Lock the package so that two concurrent deletes of its last two files both see the
     # package emptied and neither leaves an empty package behind.
@@ -272,7 +304,12 @@ def package_file_destroy(*, package_file: PackageFile) -> None:
     blobs_remove_on_commit([package_file])
     packages_serial_bump([package.project_id])
     package_file.delete()
+    _package_event(actor, package, "package_registry_package_file_deleted",
+                   f"Pypi package file {package_file.file_name} deleted",
+                   {"file_name": package_file.file_name, "sha256": package_file.sha256})
     if not PackageFile.objects.filter(package=package).exists():
+        _package_event(actor, package, "package_registry_package_deleted",
+                       "Pypi package deleted")
         package.delete()
         tombstones_record(project=package.project, normalized_names=[package.normalized_name])
 

@@ -4,6 +4,14 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from projects.models import ApplicationSettings, Group, GroupMember, Project, ProjectMember, User
+from projects.services import AUDITED_SETTINGS, setting_change_record
+
+
+def _record_setting_changes(request, obj, form) -> None:  # noqa: ANN001
+    """Audit the visibility and forwarding changes an admin makes here (same transaction)."""
+    for name in set(form.changed_data) & set(AUDITED_SETTINGS):
+        setting_change_record(actor=request.user, subject=obj, name=name,
+                              old=form.initial.get(name), new=form.cleaned_data.get(name))
 
 
 @admin.register(User)
@@ -43,6 +51,8 @@ class GroupAdmin(admin.ModelAdmin):
         if not change:
             obj.full_path = f"{obj.parent.full_path}/{obj.path}" if obj.parent else obj.path
         super().save_model(request, obj, form, change)
+        if change:
+            _record_setting_changes(request, obj, form)
 
 
 @admin.register(Project)
@@ -59,6 +69,8 @@ class ProjectAdmin(admin.ModelAdmin):
         if not change:
             obj.full_path = f"{obj.namespace.full_path}/{obj.path}"
         super().save_model(request, obj, form, change)
+        if change:
+            _record_setting_changes(request, obj, form)
 
 
 @admin.register(ApplicationSettings)
@@ -70,3 +82,8 @@ class ApplicationSettingsAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:  # noqa: ANN001
         return False
+
+    def save_model(self, request, obj: ApplicationSettings, form, change: bool) -> None:  # noqa: ANN001
+        super().save_model(request, obj, form, change)
+        if change:
+            _record_setting_changes(request, obj, form)

@@ -9,6 +9,7 @@ from django.db.models import Q, Value
 from django.db.models.functions import Concat, Substr
 
 from projects.access.memberships import unexpired
+from projects.audit.services import audit_event_record
 from projects.cleanup import projects_deleting
 from projects.lookups import projects_in_tree
 from projects.models import (
@@ -20,6 +21,7 @@ from projects.models import (
     User,
     path_prefixes,
 )
+from projects.principals import Principal
 from projects.roles import AccessLevel, Visibility
 from registry.http.exceptions import BadRequest, Conflict, Forbidden
 
@@ -146,13 +148,23 @@ def project_create(
         raise BadRequest("path has already been taken") from error
 
 
+Actor = Principal | User | None  # who acts, for the audit log (None: the system)
+
+
+def _level_name(level: int | None) -> str:
+    return AccessLevel(level).label if level is not None else ""
+
+
+@transaction.atomic
 def member_add(
-    *, subject: Project | Group, user: User, access_level: int
+    *, subject: Project | Group, user: User, access_level: int, actor: Actor = None
 ) -> ProjectMember | GroupMember:
     """Give `user` the role `access_level` on a project or group (replacing an earlier one)."""
     if access_level not in AccessLevel.values or access_level == AccessLevel.NO_ACCESS:
         raise BadRequest("access_level does not have a valid value")
     member: ProjectMember | GroupMember
+    members = ProjectMember if isinstance(subject, Project) else GroupMember
+    old = members.objects.filter(**{_member_owner(subject): subject, "user": user}).first()
     if isinstance(subject, Project):
         member, _ = ProjectMember.objects.update_or_create(
             project=subject, user=user, defaults={"access_level": access_level}
@@ -161,7 +173,38 @@ def member_add(
         member, _ = GroupMember.objects.update_or_create(
             group=subject, user=user, defaults={"access_level": access_level}
         )
+    if old is None:
+        _member_event(actor, member, "member_created", f"Added {user.username} as "
+                      f"{_level_name(access_level)}", {"add": "user_access",
+                                                         "as": _level_name(access_level)})
+    elif old.access_level != access_level:
+        _member_changed(actor, member, old.access_level)
     return member
+
+
+def _member_owner(subject: Project | Group) -> str:
+    return "project" if isinstance(subject, Project) else "group"
+
+
+def _member_subject(member: ProjectMember | GroupMember) -> Project | Group:
+    return member.project if isinstance(member, ProjectMember) else member.group
+
+
+def _member_event(
+    actor: Actor, member: ProjectMember | GroupMember, event_name: str, message: str,
+    details: dict[str, object],
+) -> None:
+    audit_event_record(
+        author=actor, entity=_member_subject(member), event_name=event_name, message=message,
+        target=member.user, target_details=member.user.username, details=details,
+    )
+
+
+def _member_changed(actor: Actor, member: ProjectMember | GroupMember, old_level: int) -> None:
+    old, new = _level_name(old_level), _level_name(member.access_level)
+    _member_event(actor, member, "member_updated",
+                  f"Changed access level of {member.user.username} from {old} to {new}",
+                  {"change": "access_level", "from": old, "to": new})
 
 
 def _check_unique_user(user: User, *, username: str | None, email: str | None) -> None:
@@ -235,8 +278,11 @@ def _retree(old: str, new: str) -> None:
 
 
 @transaction.atomic
-def group_update(*, group: Group, **fields: Unpack[NamespaceChanges]) -> Group:
+def group_update(
+    *, group: Group, actor: Actor = None, **fields: Unpack[NamespaceChanges]
+) -> Group:
     """Change a group's name, path, description or visibility (partial)."""
+    _visibility_event(actor, group, fields.get("visibility"))
     for name in ("name", "description"):
         if (value := fields.get(name)) is not None:
             setattr(group, name, value)
@@ -267,8 +313,11 @@ def group_delete(*, group: Group) -> None:
 
 
 @transaction.atomic
-def project_update(*, project: Project, **fields: Unpack[NamespaceChanges]) -> Project:
+def project_update(
+    *, project: Project, actor: Actor = None, **fields: Unpack[NamespaceChanges]
+) -> Project:
     """Change a project's name, path, description or visibility (partial)."""
+    _visibility_event(actor, project, fields.get("visibility"))
     for name in ("name", "description"):
         if (value := fields.get(name)) is not None:
             setattr(project, name, value)
@@ -299,12 +348,13 @@ def member_create(
     user: User,
     access_level: int,
     expires_at: datetime.date | None = None,
+    actor: Actor = None,
 ) -> ProjectMember | GroupMember:
     """Add a new member; raises Conflict when the user already is one (GitLab's 409)."""
     members = subject.members.filter(user=user)
     if members.exists():
         raise Conflict("Member already exists")
-    member = member_add(subject=subject, user=user, access_level=access_level)
+    member = member_add(subject=subject, user=user, access_level=access_level, actor=actor)
     if expires_at is not None:
         member.expires_at = expires_at
         member.save(update_fields=["expires_at"])
@@ -332,29 +382,78 @@ def _keep_an_owner(member: ProjectMember | GroupMember, new_level: int | None) -
 @transaction.atomic
 def member_update(
     *, member: ProjectMember | GroupMember, access_level: int,
-    expires_at: datetime.date | None = None,
+    expires_at: datetime.date | None = None, actor: Actor = None,
 ) -> ProjectMember | GroupMember:
     """Change a member's role and expiry; raises Forbidden for a group's last Owner."""
     if access_level not in AccessLevel.values or access_level == AccessLevel.NO_ACCESS:
         raise BadRequest("access_level does not have a valid value")
     _keep_an_owner(member, access_level)
+    old_level, old_expiry = member.access_level, member.expires_at
     member.access_level = access_level
     member.expires_at = expires_at
     member.save(update_fields=["access_level", "expires_at"])
+    if old_level != access_level:
+        _member_changed(actor, member, old_level)
+    if old_expiry != expires_at:
+        _member_event(actor, member, "member_updated",
+                      f"Changed expiry of {member.user.username}",
+                      {"change": "expiry", "from": old_expiry or "never",
+                       "to": expires_at or "never"})
     return member
 
 
 @transaction.atomic
-def member_remove(*, member: ProjectMember | GroupMember) -> None:
+def member_remove(*, member: ProjectMember | GroupMember, actor: Actor = None) -> None:
     """Take a user's direct membership away; raises Forbidden for a group's last Owner."""
     _keep_an_owner(member, None)
+    _member_event(actor, member, "member_destroyed", f"Removed {member.user.username}",
+                  {"remove": "user_access", "as": _level_name(member.access_level)})
     member.delete()
 
 
-def application_settings_update(**fields: object) -> ApplicationSettings:
+# The settings whose changes the audit log keeps (who opened a project, who turned on
+# forwarding to pypi.org), from the API and from the Django admin alike.
+AUDITED_SETTINGS = ("visibility", "pypi_package_requests_forwarding")
+
+
+def _setting_label(name: str, value: object) -> object:
+    if name == "visibility" and value is not None:
+        return Visibility(int(str(value))).label
+    return "inherit" if value is None else value
+
+
+def setting_change_record(
+    *, actor: Actor, subject: Project | Group | ApplicationSettings, name: str, old: object,
+    new: object,
+) -> None:
+    """Record that setting `name` of `subject` went from `old` to `new` (nothing if equal)."""
+    if old == new or name not in AUDITED_SETTINGS:
+        return
+    kind = {Project: "project", Group: "group"}.get(type(subject), "application_setting")
+    setting = "visibility_level" if name == "visibility" else name
+    old_label, new_label = _setting_label(name, old), _setting_label(name, new)
+    audit_event_record(
+        author=actor, entity=subject if isinstance(subject, Project | Group) else None,
+        target=subject, event_name=f"{kind}_{setting}_updated",
+        message=f"Changed {setting} from {old_label} to {new_label}",
+        details={"change": setting, "from": old_label, "to": new_label},
+    )
+
+
+def _visibility_event(actor: Actor, subject: Project | Group, visibility: int | None) -> None:
+    # Before the update is applied, so the old value is still on `subject`.
+    if visibility is not None:
+        setting_change_record(actor=actor, subject=subject, name="visibility",
+                              old=subject.visibility, new=int(visibility))
+
+
+@transaction.atomic
+def application_settings_update(*, actor: Actor = None, **fields: object) -> ApplicationSettings:
     """Change instance settings (partial); they take effect on the next request."""
     app_settings = ApplicationSettings.load()
     for name, value in fields.items():
+        setting_change_record(actor=actor, subject=app_settings, name=name,
+                              old=getattr(app_settings, name), new=value)
         setattr(app_settings, name, value)
     app_settings.save()
     return app_settings

@@ -270,3 +270,18 @@ REGISTRY_TOKEN_FAILURE_WINDOW_SECONDS = env.int(
 )
 REGISTRY_TOKEN_BAN_SECONDS = env.int("REGISTRY_TOKEN_BAN_SECONDS", default=3600)
 # --- end of throttling ---------------------------------------------------------------------------
+
+# --- Audit events and download counts (issue 12, items 6 and 7) ---------------------------------
+# Audit events: an app of its own inside projects/ (label `audit`), below every other app.
+INSTALLED_APPS += ["projects.audit"]
+# Before the views: the events a request records carry its caller's address.
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+                  "projects.audit.context.AuditRequestMiddleware")
+# Downloads are counted in the cache above (Redis INCR when it is Redis) and folded into the
+# database in batches: by `manage.py downloads_fold` (the compose file runs it every minute)
+# and, off the request path, by a download that finds the last fold older than this interval.
+REGISTRY_DOWNLOAD_COUNTING = env.bool("REGISTRY_DOWNLOAD_COUNTING", default=True)
+REGISTRY_DOWNLOAD_FOLD_INTERVAL_SECONDS = env.int(
+    "REGISTRY_DOWNLOAD_FOLD_INTERVAL_SECONDS", default=30
+)
+# --- end of audit events and download counts ------------------------------------------------------

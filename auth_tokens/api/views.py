@@ -18,7 +18,7 @@ from auth_tokens.models import CiJob, DeployToken, PersonalAccessToken, default_
 from projects.access import Ability, access_group, access_project, job_user_allowed
 from projects.api.support import admin_principal, signed_in_principal, user_principal
 from projects.models import Group, Project, User
-from projects.principals import Principal
+from projects.principals import Principal, principal_of
 from registry.http.api import GitLabDateTimeField, many, paginated, query_bool, validated
 from registry.http.exceptions import Forbidden, NotFound
 
@@ -132,8 +132,9 @@ class PersonalAccessTokenDetailApi(APIView):
         return Response(PersonalAccessTokenOutput(token).data)
 
     def delete(self, request: Request, token_id: str) -> Response:
-        token = _pat_for(signed_in_principal(request), token_id)
-        services.token_revoke(token=token)
+        principal = signed_in_principal(request)
+        token = _pat_for(principal, token_id)
+        services.token_revoke(token=token, actor=principal)
         return Response(status=204)
 
 
@@ -186,7 +187,9 @@ class DeployTokenListCreateApi(APIView):
     def post(self, request: Request, kind: str, ref: str) -> Response:
         owner = _owner(user_principal(request), kind, ref)
         data = validated(self.InputSerializer, request)
-        token, secret = services.deploy_token_issue(owner=owner, **data)
+        token, secret = services.deploy_token_issue(
+            owner=owner, actor=principal_of(request), **data
+        )
         return Response(_with_secret(DeployTokenOutput(token).data, secret), status=201)
 
 
@@ -204,7 +207,9 @@ class DeployTokenDetailApi(APIView):
         return Response(DeployTokenOutput(self._token(request, kind, ref, token_id)).data)
 
     def delete(self, request: Request, kind: str, ref: str, token_id: str) -> Response:
-        services.token_revoke(token=self._token(request, kind, ref, token_id))
+        services.token_revoke(
+            token=self._token(request, kind, ref, token_id), actor=principal_of(request)
+        )
         return Response(status=204)
 
 
@@ -242,7 +247,9 @@ class CiJobCreateApi(APIView):
             raise NotFound("User")
         if not job_user_allowed(principal, project, user):
             raise Forbidden("a job cannot act as a user with more access than yours")
-        job, secret = services.ci_job_start(project=project, user=user, name=data["name"])
+        job, secret = services.ci_job_start(
+            project=project, user=user, name=data["name"], actor=principal
+        )
         return Response(_with_secret(CiJobOutput(job).data, secret), status=201)
 
 
@@ -259,5 +266,5 @@ class CiJobFinishApi(APIView):
             raise NotFound("Job")
         access_project(principal, job.project_id, Ability.ADMIN_PROJECT)
         data = validated(self.InputSerializer, request)
-        job = services.ci_job_finish(job=job, status=data["status"])
+        job = services.ci_job_finish(job=job, status=data["status"], actor=principal)
         return Response(CiJobOutput(job).data)

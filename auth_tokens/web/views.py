@@ -58,7 +58,7 @@ def personal_access_token_revoke(
     """Revoke one of the viewer's own tokens; anyone else's is a 404."""
     assert principal.user is not None  # sign_in_required
     token = get_object_or_404(selectors.personal_access_tokens_of(principal.user), pk=token_id)
-    services.token_revoke(token=token)
+    services.token_revoke(token=token, actor=principal)
     messages.success(request, f"Revoked the token “{token.name}”.")
     return redirect(PAT_PAGE)
 
@@ -92,6 +92,7 @@ def deploy_tokens(
             token, secret = services.deploy_token_issue(
                 owner=owner, name=form.cleaned_data["name"], scopes=form.cleaned_data["scopes"],
                 username=form.cleaned_data["username"], expires_at=form.expiry_datetime(),
+                actor=principal,
             )
         except BadRequest as error:
             form.add_error(None, error.message)
@@ -116,6 +117,6 @@ def deploy_token_revoke(
     """Revoke a deploy token of the project or group."""
     owner = _deploy_token_owner(principal, kind, full_path)
     token = get_object_or_404(selectors.deploy_tokens_of(owner), pk=token_id)
-    services.token_revoke(token=token)
+    services.token_revoke(token=token, actor=principal)
     messages.success(request, f"Revoked the deploy token “{token.name}”.")
     return redirect(_settings_url(owner))

@@ -81,6 +81,10 @@ class PackageOutput(serializers.Serializer):
     def get_yanked_reason(self, package: Package) -> str | None:
         return package.yanked_reason if package.yanked else None
 
+    # Our extension: downloads of every file of this version, folded in from the cache at most
+    # REGISTRY_DOWNLOAD_FOLD_INTERVAL_SECONDS late (packages_pypi.downloads).
+    downloads = serializers.IntegerField()
+
     def get_package_type(self, package: Package) -> str:
         return "pypi"
 
@@ -143,6 +147,7 @@ class PackageFileOutput(serializers.Serializer):
     file_md5 = serializers.CharField(source="md5")
     file_sha1 = serializers.SerializerMethodField()
     file_sha256 = serializers.CharField(source="sha256")
+    downloads = serializers.IntegerField()  # our extension, as on the package
 
     @extend_schema_field({"type": "string", "nullable": True})
     def get_file_sha1(self, package_file: PackageFile) -> None:
@@ -192,7 +197,7 @@ class ProjectPackageDetailApi(APIView):
     def delete(self, request: Request, ref: str, package_id: str) -> Response:
         package = _package(request, ref, package_id, Ability.DESTROY_PACKAGE)
         access_package_delete(principal_of(request), package.project, package.name)
-        services.package_destroy(package=package)
+        services.package_destroy(package=package, actor=principal_of(request))
         return Response(status=204)
 
 
@@ -219,7 +224,7 @@ class PackageFileDeleteApi(APIView):
         package_file = selectors.package_files_list(package=package).filter(pk=file_id).first()
         if package_file is None:
             raise NotFound("Package File")
-        services.package_file_destroy(package_file=package_file)
+        services.package_file_destroy(package_file=package_file, actor=principal_of(request))
         return Response(status=204)
 
 

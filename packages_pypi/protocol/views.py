@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from packages_pypi import selectors
+from packages_pypi.downloads import download_count
 from packages_pypi.models import Package, ProjectStatus
 from packages_pypi.name_status import name_status_get, name_status_in
 from packages_pypi.protocol import index_cache, simple
@@ -278,6 +279,7 @@ def _download(
     if package_file is None:
         raise NotFound("Package")
     _record_download(package_file.package)
+    download_count(package_file)
     return serve_file(request._request, package_file)
 
 

@@ -131,7 +131,7 @@ def package_delete(
     """Ask, then delete a package version with all its files (maintainers)."""
     project, package = _package(principal, full_path, package_id, Ability.DESTROY_PACKAGE)
     if request.method == "POST":
-        package_destroy(package=package)
+        package_destroy(package=package, actor=principal)
         messages.success(request, f"Deleted {package.name} {package.version}.")
         return redirect(f"/{project.full_path}/-/packages")
     return render(request, "packages/confirm_delete.html", {
@@ -152,7 +152,7 @@ def package_file_delete(
     if package_file is None:
         raise Http404
     if request.method == "POST":
-        package_file_destroy(package_file=package_file)
+        package_file_destroy(package_file=package_file, actor=principal)
         messages.success(request, f"Deleted {package_file.file_name}.")
         if Package.objects.filter(pk=package.pk).exists():
             return redirect(f"/{project.full_path}/-/packages/{package.pk}")

@@ -5,6 +5,11 @@ No module outside this package builds a visibility or membership condition. The 
 re-exported here so that a caller imports `projects.access` whatever room a rule lives in.
 """
 
+from projects.access.audit_events import (
+    audit_events_readable,
+    audit_events_readable_in_group,
+    audit_events_readable_in_project,
+)
 from projects.access.memberships import unexpired
 from projects.access.policy import (
     Ability,
@@ -36,6 +41,9 @@ __all__ = [
     "access_level",
     "access_member_change",
     "access_project",
+    "audit_events_readable",
+    "audit_events_readable_in_group",
+    "audit_events_readable_in_project",
     "can",
     "job_user_allowed",
     "member_change_allowed",

@@ -63,7 +63,7 @@ class MemberListCreateApi(APIView):
         access_member_change(principal, subject, old_level=None, new_level=data["access_level"])
         member = services.member_create(
             subject=subject, user=_user(data), access_level=data["access_level"],
-            expires_at=data.get("expires_at"),
+            expires_at=data.get("expires_at"), actor=principal,
         )
         return Response(MemberOutput(member, context={"request": request}).data, status=201)
 
@@ -108,7 +108,8 @@ class MemberDetailApi(APIView):
             principal, subject, old_level=member.access_level, new_level=data["access_level"]
         )
         member = services.member_update(
-            member=member, access_level=data["access_level"], expires_at=data.get("expires_at")
+            member=member, access_level=data["access_level"], expires_at=data.get("expires_at"),
+            actor=principal,
         )
         return Response(MemberOutput(member, context={"request": request}).data)
 
@@ -118,7 +119,7 @@ class MemberDetailApi(APIView):
         subject = _subject(principal, kind, ref, Ability.ADMIN_PROJECT)
         member = _member_or_404(subject, user_id)
         access_member_change(principal, subject, old_level=member.access_level, new_level=None)
-        services.member_remove(member=member)
+        services.member_remove(member=member, actor=principal)
         return Response(status=204)
 
 
@@ -142,10 +143,10 @@ class ApplicationSettingsApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={200: OutputSerializer})
     def put(self, request: Request) -> Response:
-        admin_principal(request)
+        principal = admin_principal(request)
         # Unknown keys are dropped, as Grape drops undeclared parameters.
         data = validated(self.InputSerializer, request)
         if not data:
             raise ParameterError("at least one parameter must be provided")
-        app_settings = services.application_settings_update(**data)
+        app_settings = services.application_settings_update(actor=principal, **data)
         return Response(self.OutputSerializer(app_settings).data)

@@ -9,7 +9,7 @@ this module after every other /api/v4 module for the same reason.
 from django.urls import re_path
 from drf_spectacular.views import SpectacularJSONAPIView
 
-from projects.api import instance, members, namespaces, views
+from projects.api import audit_events, instance, members, namespaces, views
 
 SUBJECT = r"^(?P<kind>projects|groups)/(?P<ref>.+)"
 
@@ -25,6 +25,15 @@ urlpatterns = [
     re_path(r"^namespaces$", namespaces.NamespaceListApi.as_view()),
     re_path(r"^namespaces/(?P<ref>.+)$", namespaces.NamespaceDetailApi.as_view()),
     re_path(r"^application/settings$", members.ApplicationSettingsApi.as_view()),
+    re_path(r"^audit_events$", audit_events.AuditEventListApi.as_view()),
+    re_path(r"^audit_events/(?P<event_id>[^/]+)$", audit_events.AuditEventDetailApi.as_view()),
+    re_path(r"^groups/(?P<ref>.+)/audit_events$", audit_events.GroupAuditEventListApi.as_view()),
+    re_path(r"^groups/(?P<ref>.+)/audit_events/(?P<event_id>\d+)$",
+            audit_events.GroupAuditEventDetailApi.as_view()),
+    re_path(r"^projects/(?P<ref>.+)/audit_events$",
+            audit_events.ProjectAuditEventListApi.as_view()),
+    re_path(r"^projects/(?P<ref>.+)/audit_events/(?P<event_id>\d+)$",
+            audit_events.ProjectAuditEventDetailApi.as_view()),
     re_path(rf"{SUBJECT}/members/(?P<user_id>\d+)$", members.MemberDetailApi.as_view()),
     re_path(rf"{SUBJECT}/members$", members.MemberListCreateApi.as_view()),
     re_path(r"^groups$", views.GroupListCreateApi.as_view()),

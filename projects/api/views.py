@@ -224,7 +224,9 @@ class GroupDetailApi(APIView):
     def put(self, request: Request, ref: str) -> Response:
         principal = user_principal(request)
         group = access_group(principal, ref, Ability.ADMIN_GROUP)
-        group = services.group_update(group=group, **validated(self.InputSerializer, request))
+        group = services.group_update(
+            group=group, actor=principal, **validated(self.InputSerializer, request)
+        )
         return Response(GroupOutput(group, context=_context(request, principal)).data)
 
     @extend_schema(responses={202: _ACCEPTED})
@@ -346,7 +348,7 @@ class ProjectDetailApi(APIView):
         principal = user_principal(request)
         project = access_project(principal, ref, Ability.ADMIN_PROJECT)
         data = validated(self.InputSerializer, request)
-        project = services.project_update(project=project, **data)
+        project = services.project_update(project=project, actor=principal, **data)
         return Response(ProjectOutput(project, context=_context(request, principal)).data)
 
     @extend_schema(responses={202: _ACCEPTED})

@@ -1,0 +1,213 @@
+"""Download counts: counted in the cache on every download, folded into the database in batches.
+
+A download never writes the database for its count. It adds one in the cache: Redis HINCRBY
+when the cache is Redis (every app server counts into the same hash), else the process's own
+local-memory cache. `downloads_fold` moves what was counted into `PackageFile.downloads` and
+`Package.downloads`, one transaction per batch: `manage.py downloads_fold` runs it (the compose
+file every minute), a download that finds the last fold older than
+REGISTRY_DOWNLOAD_FOLD_INTERVAL_SECONDS starts it in a background thread, and a gunicorn
+worker runs it as it exits, so a restart loses nothing.
+
+No count is lost: a batch is taken out of the counter atomically (Redis RENAME of the hash to
+a batch key), written, and only then dropped; a batch whose fold failed is folded again next
+time. A process killed between the database commit and dropping its batch would count that
+one batch twice: the choice between "at least once" and "at most once", made for at least.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import F
+
+from packages_pypi.models import Package, PackageFile
+
+logger = logging.getLogger(__name__)
+
+_COUNTS = "registry:downloads"  # file id -> downloads not yet folded
+_BATCH = "registry:downloads:batch:"  # + a batch id: taken from the counts, not yet written
+_FOLD_DUE = "registry:downloads:fold-due"
+
+
+@dataclass
+class _Batch:
+    key: str
+    counts: dict[int, int]
+
+
+class _Counter(Protocol):
+    def add(self, file_id: int) -> None: ...
+    def take(self) -> list[_Batch]: ...
+    def done(self, batch: _Batch) -> None: ...
+    def give_back(self, batch: _Batch) -> None: ...
+    def fold_due(self, interval: float) -> bool: ...
+
+
+class _RedisCounter:
+    """One hash shared by every app server; RENAME hands a fold its batch atomically."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def add(self, file_id: int) -> None:
+        self.client.hincrby(_COUNTS, file_id, 1)
+
+    def take(self) -> list[_Batch]:
+        key = f"{_BATCH}{uuid.uuid4().hex}"
+        try:
+            self.client.rename(_COUNTS, key)
+        except Exception as error:  # redis.ResponseError: nothing counted since the last fold
+            if "no such key" not in str(error).lower():
+                raise
+        # Leftovers of a fold that failed (here or on another server) come along.
+        return [
+            _Batch(name.decode() if isinstance(name, bytes) else name, {
+                int(file_id): int(count) for file_id, count in self.client.hgetall(name).items()
+            })
+            for name in self.client.scan_iter(match=f"{_BATCH}*")
+        ]
+
+    def done(self, batch: _Batch) -> None:
+        self.client.delete(batch.key)
+
+    def give_back(self, batch: _Batch) -> None:
+        """The batch stays under its key and is folded again next time."""
+
+    def fold_due(self, interval: float) -> bool:
+        # SET NX with expiry: one fold per interval across every server.
+        return bool(self.client.set(_FOLD_DUE, 1, nx=True, ex=max(int(interval), 1)))
+
+
+class _LocalCounter:
+    """The local-memory cache (one process): a lock makes counting and taking atomic."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.next_fold = 0.0
+
+    def add(self, file_id: int) -> None:
+        key = f"{_COUNTS}:{file_id}"
+        with self.lock:
+            if cache.add(key, 1, timeout=None):
+                ids = cache.get(_COUNTS) or set()
+                cache.set(_COUNTS, ids | {file_id}, timeout=None)
+            else:
+                cache.incr(key)
+
+    def take(self) -> list[_Batch]:
+        with self.lock:
+            ids = cache.get(_COUNTS) or set()
+            keys = {f"{_COUNTS}:{file_id}": file_id for file_id in ids}
+            counted = cache.get_many(list(keys))
+            cache.delete_many([*keys, _COUNTS])
+        counts = {keys[key]: int(value) for key, value in counted.items() if value}
+        return [_Batch("local", counts)] if counts else []
+
+    def done(self, batch: _Batch) -> None:
+        pass
+
+    def give_back(self, batch: _Batch) -> None:
+        with self.lock:
+            for file_id, count in batch.counts.items():
+                key = f"{_COUNTS}:{file_id}"
+                if not cache.add(key, count, timeout=None):
+                    cache.incr(key, count)
+            cache.set(_COUNTS, (cache.get(_COUNTS) or set()) | set(batch.counts), timeout=None)
+
+    def fold_due(self, interval: float) -> bool:
+        now = time.monotonic()
+        with self.lock:
+            due = self.next_fold != 0.0 and now >= self.next_fold
+            if due or self.next_fold == 0.0:  # the first fold one interval after the start
+                self.next_fold = now + interval
+            return due
+
+
+_local = _LocalCounter()
+
+
+def _counter() -> _Counter:
+    client_of = getattr(getattr(cache, "_cache", None), "get_client", None)
+    if client_of is not None:  # django.core.cache.backends.redis.RedisCache
+        return _RedisCounter(client_of(_COUNTS, write=True))
+    return _local
+
+
+def download_count(package_file: PackageFile) -> None:
+    """Count one download of `package_file` (no database write), and fold when it is due."""
+    if not settings.REGISTRY_DOWNLOAD_COUNTING:
+        return
+    counter = _counter()
+    try:
+        counter.add(package_file.pk)
+        due = counter.fold_due(settings.REGISTRY_DOWNLOAD_FOLD_INTERVAL_SECONDS)
+    except Exception:
+        # A cache outage must not fail the download it counts.
+        logger.exception("could not count a download of file %s", package_file.pk)
+        return
+    if due:
+        fold_in_background()
+
+
+def fold_in_background() -> threading.Thread:
+    """Fold in a thread of its own, so the download that found it due is not kept waiting."""
+    thread = threading.Thread(target=_fold_quietly, name="downloads-fold", daemon=True)
+    thread.start()
+    return thread
+
+
+def _fold_quietly() -> None:
+    try:
+        downloads_fold()
+    except Exception:
+        logger.exception("folding download counts failed; they are folded next time")
+    finally:
+        connection.close()  # this thread's own connection
+
+
+def downloads_fold() -> int:
+    """Move every counted download into the database; returns how many were folded."""
+    counter = _counter()
+    folded = 0
+    for batch in counter.take():
+        try:
+            _write(batch.counts)
+        except Exception:
+            counter.give_back(batch)
+            raise
+        counter.done(batch)
+        folded += sum(batch.counts.values())
+    return folded
+
+
+def _write(counts: dict[int, int]) -> None:
+    """Add `counts` to the files and their versions: one UPDATE per distinct count."""
+    if not counts:
+        return
+    packages: dict[int, int] = defaultdict(int)
+    rows = PackageFile.objects.filter(pk__in=list(counts)).values_list("pk", "package_id")
+    for file_id, package_id in rows:
+        packages[package_id] += counts[file_id]
+    with transaction.atomic():
+        for count, ids in _by_count(counts):
+            PackageFile.objects.filter(pk__in=ids).update(downloads=F("downloads") + count)
+        for count, ids in _by_count(packages):
+            Package.objects.filter(pk__in=ids).update(downloads=F("downloads") + count)
+
+
+def _by_count(counts: dict[int, int]) -> Iterator[tuple[int, list[int]]]:
+    """Ids grouped by their count: most batches hold a few distinct counts for many ids."""
+    groups: dict[int, list[int]] = defaultdict(list)
+    for row_id, count in counts.items():
+        groups[count].append(row_id)
+    yield from groups.items()
