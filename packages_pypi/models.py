@@ -114,6 +114,11 @@ class PackageFile(models.Model):
     ci_job = models.ForeignKey(
         "auth_tokens.CiJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The trusted publisher's minted token that uploaded it (issue 13), for "published by".
+    publishing_token = models.ForeignKey(
+        "auth_tokens.PublishingToken", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -32,6 +32,8 @@ urlpatterns = [
     path("api/v4/", include("packages_pypi.api.urls")),
     path("api/v4/", include("auth_tokens.api.urls")),
     path("api/v4/", include("projects.api.urls")),
+    # Trusted publishing (issue 13): pypi.org's exchange, at the root as uv and twine call it.
+    path("", include("auth_tokens.protocol.urls")),
     # The web UI: GitLab's page paths, ending in the catch-all `/<group>/<project>`.
     path("", namespace_views.dashboard, name="dashboard"),
     path("users/sign_in", auth_views.LoginView.as_view(
