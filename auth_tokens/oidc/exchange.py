@@ -38,7 +38,7 @@ def publishing_token_mint(*, id_token: str, audience: str) -> tuple[PublishingTo
     publisher = _matching_publisher(issuer, claims)
     with transaction.atomic():
         _remember_jti(issuer, claims)
-        return _issue(publisher, claims)
+        return publishing_token_issue(publisher=publisher, claims=claims)
 
 
 def _matching_publisher(issuer: str, claims: Mapping[str, Any]) -> TrustedPublisher:
@@ -91,9 +91,10 @@ def _remember_jti(issuer: str, claims: Mapping[str, Any]) -> None:
         raise MintRefused(INVALID_REUSE_TOKEN, "invalid token: already used") from error
 
 
-def _issue(
-    publisher: TrustedPublisher, claims: Mapping[str, Any]
+def publishing_token_issue(
+    *, publisher: TrustedPublisher, claims: Mapping[str, Any]
 ) -> tuple[PublishingToken, str]:
+    """A new publishing token for `publisher`'s project, minted for verified `claims`."""
     secret = tokens.generate(tokens.PUBLISHING_TOKEN_PREFIX)
     lifetime = datetime.timedelta(seconds=settings.REGISTRY_OIDC_TOKEN_LIFETIME_SECONDS)
     token = PublishingToken.objects.create(
