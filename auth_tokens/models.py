@@ -191,6 +191,20 @@ class PublishingToken(models.Model):
     def is_expired(self) -> bool:
         return self.expires_at <= timezone.now()
 
+    @property
+    def published_by(self) -> str:
+        """How pages name the publisher: "GitHub Actions octo/app (release.yml)"."""
+        claims = self.claims
+        if self.provider == TrustedPublisher.Provider.GITHUB:
+            workflow = claims.get("job_workflow_ref", "").partition("@")[0].rpartition("/")[2]
+            name, detail = f"GitHub Actions {claims.get('repository', '')}", workflow
+        elif self.provider == TrustedPublisher.Provider.GITLAB:
+            pipeline = claims.get("ci_config_ref_uri", "").partition("//")[2].partition("@")[0]
+            name, detail = f"GitLab CI {claims.get('project_path', '')}", pipeline
+        else:
+            name, detail = f"OIDC {claims.get('sub', self.issuer)}", ""
+        return f"{name} ({detail})" if detail else name
+
 
 class UsedIdToken(models.Model):
     """The `jti` of every ID token exchanged, kept until the token expires: a token is used

@@ -168,17 +168,3 @@ def _job_url(publisher: TrustedPublisher, claims: Mapping[str, str]) -> str | No
             and "run_id" in claims and "repository" in claims):
         return f"https://github.com/{claims['repository']}/actions/runs/{claims['run_id']}"
     return None
-
-
-def label(provider: str, claims: Mapping[str, str]) -> str:
-    """How a page names the publisher: "GitHub Actions octo/app (release.yml)"."""
-    if provider == Provider.GITHUB:
-        detail = claims.get("workflow") or claims.get("job_workflow_ref", "").rpartition("/")[2]
-        name = f"GitHub Actions {claims.get('repository', '')}"
-    elif provider == Provider.GITLAB:
-        detail = claims.get("ci_config_ref_uri", "").partition("//")[2]
-        name = f"GitLab CI {claims.get('project_path', '')}"
-    else:
-        detail = ""
-        name = f"OIDC {claims.get('sub', '')}".rstrip()
-    return f"{name} ({detail})" if detail else name

@@ -374,3 +374,45 @@ def test_no_publisher_at_all_says_so(issuer, project):
     assert code == "invalid-publisher"
     assert "no publisher with matching claims was found" in description
     assert TrustedPublisher.objects.count() == 0
+
+
+def test_an_issuer_that_cannot_be_reached_or_never_answers_is_a_422(issuer, publisher, settings):
+    import socket
+
+    settings.REGISTRY_OIDC_FETCH_TIMEOUT_SECONDS = 0.5
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()  # accepts connections into the backlog, never answers
+        silent_url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        with socket.socket() as closed:
+            closed.bind(("127.0.0.1", 0))
+            closed_url = f"http://127.0.0.1:{closed.getsockname()[1]}"  # nobody listens
+        for url in (silent_url, closed_url):
+            settings.REGISTRY_OIDC_ISSUERS = [url]
+            code, description = refusal(mint(issuer.token(iss=url)))
+            assert code == "invalid-token"
+            assert "could not be fetched" in description
+    assert_nothing_stored()
+
+
+def test_a_redirect_from_the_issuer_is_not_followed(issuer, publisher):
+    issuer.answers["/.well-known/openid-configuration"] = (302, b"")
+    assert "answered 302" in refusal(mint(issuer.token()))[1]
+
+
+def test_the_package_page_says_which_trusted_publisher_published_a_file(issuer, publisher,
+                                                                       project, client):
+    from packages_pypi.models import Package
+    from projects.roles import AccessLevel
+    from tests.factories import add_member, make_user
+
+    secret = mint(issuer.token()).json()["token"]
+    Registry().upload(project.pk, wheel("tp-page"), auth=("__token__", secret))
+    reader = make_user("reader")
+    add_member(project, reader, AccessLevel.REPORTER)
+    client.force_login(reader)
+
+    page = client.get(f"/{project.full_path}/-/packages/{Package.objects.get().pk}")
+
+    assert page.status_code == 200
+    assert "by trusted publisher GitHub Actions octo/app (release.yml)" in page.content.decode()
