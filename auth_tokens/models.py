@@ -131,9 +131,9 @@ class TrustedPublisher(models.Model):
     stored secret: the OIDC exchange mints it a short-lived PublishingToken (issue 13)."""
 
     class Provider(models.TextChoices):
-        GITLAB = "gitlab"
-        GITHUB = "github"
-        OIDC = "oidc"
+        GITLAB = "gitlab", "GitLab CI"
+        GITHUB = "github", "GitHub Actions"
+        OIDC = "oidc", "OIDC issuer"
 
     project = models.ForeignKey(
         Project, on_delete=models.CASCADE, related_name="trusted_publishers"

@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
+from auth_tokens.web import trusted_publishers as publisher_views
 from auth_tokens.web import views as token_views
 from packages_pypi.web import namespaces as namespace_views
 from packages_pypi.web import views as package_views
@@ -66,5 +67,9 @@ urlpatterns = [
     re_path(rf"^{FULL_PATH}/-/settings/repository/deploy_tokens/(?P<token_id>\d+)/revoke$",
             token_views.deploy_token_revoke, {"kind": "project"},
             name="project_deploy_token_revoke"),
+    re_path(rf"^{FULL_PATH}/-/settings/trusted_publishers$", publisher_views.trusted_publishers,
+            name="trusted_publishers"),
+    re_path(rf"^{FULL_PATH}/-/settings/trusted_publishers/(?P<publisher_id>\d+)/delete$",
+            publisher_views.trusted_publisher_delete, name="trusted_publisher_delete"),
     re_path(rf"^{FULL_PATH}$", namespace_views.namespace_show, name="namespace_show"),
 ]
