@@ -57,6 +57,9 @@ def fetch_keys(issuer: str) -> dict[str, JsonKey]:
     jwks_uri = configuration.get("jwks_uri")
     if not isinstance(jwks_uri, str):
         raise KeysUnavailable("the issuer's openid-configuration has no jwks_uri")
+    if issuer.startswith("https://") and not jwks_uri.startswith("https://"):
+        # Loopback http is for a stand-in issuer; a real one must not send us to local ports.
+        raise KeysUnavailable(f"{jwks_uri} must use https, as the issuer does")
     document = _get_json(jwks_uri)
     keys = document.get("keys")
     if not isinstance(keys, list):

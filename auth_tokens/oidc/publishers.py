@@ -39,11 +39,13 @@ def clean_claims(provider: str, claims: Mapping[str, Any]) -> dict[str, str]:
     """The publisher's claims, checked for `provider`; raises PublisherInvalid."""
     cleaned: dict[str, str] = {}
     for name, value in claims.items():
+        if not name.strip():
+            raise PublisherInvalid("a claim needs a name")
         if not isinstance(value, str) or not value.strip():
             raise PublisherInvalid(f"claim {name!r} must be a non-empty string")
         if len(value) > MAX_VALUE_LENGTH or len(name) > 255:
             raise PublisherInvalid(f"claim {name!r} is too long")
-        cleaned[name] = value.strip()
+        cleaned[name.strip()] = value.strip()
     if provider == Provider.OIDC:
         return _clean_oidc(cleaned)
     unknown = sorted(set(cleaned) - set(FIELDS[Provider(provider)]))

@@ -54,6 +54,8 @@ def verify(id_token: str, *, issuer: str, audience: str) -> Claims:
         )
     except jwt.PyJWTError as error:
         raise _refusal(error, audience) from error
+    # PyJWT accepts any value int() takes ("1700000000", 1.7e9): from here on they are ints.
+    claims["exp"], claims["iat"] = int(claims["exp"]), int(claims["iat"])
     if claims["exp"] - claims["iat"] > MAX_LIFETIME_SECONDS:
         raise invalid_token("the token lives longer than a day (exp - iat)")
     return claims
@@ -68,7 +70,7 @@ def _public_key(issuer: str, kid: str, algorithm: str) -> Any:
         raise invalid_token(f"signing key {kid!r} is not in the issuer's JWKS")
     try:
         parsed = jwt.PyJWK(jwk)
-    except jwt.PyJWTError as error:
+    except (jwt.PyJWTError, KeyError, TypeError, ValueError) as error:  # the JWK is untrusted
         raise invalid_token(f"signing key {kid!r} of the issuer cannot be used") from error
     if parsed.algorithm_name != algorithm:
         raise invalid_token(

@@ -60,7 +60,7 @@ def _id_token(request: HttpRequest) -> str:
         raise BodyTooLarge("invalid-payload", f"the body is larger than {MAX_BODY_BYTES} bytes")
     try:
         payload = json.loads(body)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:  # RecursionError: `[[[[…` nested too deep
         raise invalid_payload('the body must be JSON: {"token": "<ID token>"}') from error
     token = payload.get("token") if isinstance(payload, dict) else None
     if not isinstance(token, str) or not token:

@@ -261,7 +261,9 @@ def test_a_jwks_uri_over_plain_http_elsewhere_is_not_fetched(issuer, publisher):
 @pytest.mark.parametrize(
     "body",
     [b"", b"not json", b'{"token": 5}', b'["token"]', b'{"token": "not.a.jwt"}',
-     b'{"token": "abc"}'],
+     b'{"token": "abc"}', b"[" * 50_000, b'{"token": "eyJhbGciOiJSUzI1NiJ9.WzFd.c2ln"}'],
+    ids=["empty", "not-json", "number", "list", "not-a-jwt", "one-part", "nested",
+         "payload-a-list"],
 )
 def test_a_malformed_request_is_invalid_payload(client, body):
     response = client.post("/_/oidc/mint-token", body, content_type="application/json")
@@ -416,3 +418,18 @@ def test_the_package_page_says_which_trusted_publisher_published_a_file(issuer, 
 
     assert page.status_code == 200
     assert "by trusted publisher GitHub Actions octo/app (release.yml)" in page.content.decode()
+
+
+def test_time_claims_given_as_text_are_read_as_numbers(issuer, publisher):
+    now = int(timezone.now().timestamp())
+    response = mint(issuer.token(iat=str(now), nbf=str(now), exp=str(now + 300)))
+    assert response.status_code == 200, response.content
+    assert UsedIdToken.objects.get().expires_at.timestamp() > now + 300
+
+
+def test_a_jwk_the_issuer_mangled_is_a_422(issuer, publisher):
+    issuer.answers["/.well-known/jwks"] = (200, json.dumps(
+        {"keys": [{"kid": issuer.key.kid, "kty": 5, "n": []}]}).encode())
+    code, description = refusal(mint(issuer.token()))
+    assert code == "invalid-token" and "cannot be used" in description
+    assert_nothing_stored()
