@@ -29,6 +29,7 @@ class OidcAudienceApi(APIView):
 
     authentication_classes = ()
     permission_classes = ()
+    schema = None  # pypi.org's protocol, not part of the REST API's OpenAPI document
 
     def get(self, request: Request) -> Response:
         return Response({"audience": issuers.audience(request.get_host())})
@@ -40,6 +41,7 @@ class OidcMintTokenApi(APIView):
 
     authentication_classes = ()
     permission_classes = ()
+    schema = None
     parser_classes = ()  # any content type: the docs' curl sends none, pypi.org parses anyway
 
     def post(self, request: Request) -> Response:
