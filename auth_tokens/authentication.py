@@ -134,7 +134,7 @@ class PersonalAccessTokenAuthentication(BaseAuthentication):
     def authenticate(self, request: HttpRequest) -> tuple[object, Principal] | None:
         bearer = bearer_token(request)
         if bearer is not None and bearer.startswith(
-            (tokens.DEPLOY_TOKEN_PREFIX, tokens.JOB_TOKEN_PREFIX)
+            (tokens.DEPLOY_TOKEN_PREFIX, tokens.JOB_TOKEN_PREFIX, tokens.PUBLISHING_TOKEN_PREFIX)
         ):
             bearer = None  # another class answers for it
         named = _header(request, "PRIVATE-TOKEN") or bearer
@@ -200,10 +200,34 @@ class JobTokenAuthentication(BaseAuthentication):
         return _bearer_challenge()
 
 
+class PublishingTokenAuthentication(BaseAuthentication):
+    """A trusted publisher's minted token: the Basic password with any username (uv and
+    twine send `__token__`), or Bearer. Expired, or its publisher deleted: a hard 401, so the
+    job says why instead of uploading anonymously."""
+
+    def authenticate(self, request: HttpRequest) -> tuple[None, Principal] | None:
+        secret = _bearer_of_kind(request, tokens.PUBLISHING_TOKEN_PREFIX)
+        basic = basic_credentials(request)
+        if secret is None and basic and basic[1].startswith(tokens.PUBLISHING_TOKEN_PREFIX):
+            secret = basic[1]
+        if secret is None:
+            return None
+        token = services.publishing_token_find(secret)
+        if token is None:
+            token_refused(request, secret=secret)
+            raise InvalidToken("Token is expired or unknown: mint a new one.")
+        services.token_touch(token)
+        return None, Principal.for_publishing_token(token)
+
+    def authenticate_header(self, request: HttpRequest) -> str:
+        return _bearer_challenge()
+
+
 AUTHENTICATION_CLASSES = (
     DeployTokenAuthentication,
     PersonalAccessTokenAuthentication,
     JobTokenAuthentication,
+    PublishingTokenAuthentication,
 )
 
 

@@ -124,3 +124,100 @@ class CiJob(models.Model):
 def default_expiry() -> datetime.date:
     """GitLab's default lifetime for a new personal access token: 365 days."""
     return timezone.now().date() + datetime.timedelta(days=365)
+
+
+class TrustedPublisher(models.Model):
+    """A CI identity (issuer plus required claims) that may publish to one project without a
+    stored secret: the OIDC exchange mints it a short-lived PublishingToken (issue 13)."""
+
+    class Provider(models.TextChoices):
+        GITLAB = "gitlab", "GitLab CI"
+        GITHUB = "github", "GitHub Actions"
+        OIDC = "oidc", "OIDC issuer"
+
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="trusted_publishers"
+    )
+    provider = models.CharField(max_length=16, choices=Provider.choices)
+    issuer = models.CharField(max_length=255)
+    # {"<claim>": "<required value>"}: provider-named fields for gitlab and github, exact
+    # claims for oidc (auth_tokens.oidc.publishers says what each means).
+    claims = models.JSONField(default=dict)
+    # The lower-cased repository or project path, so the exchange finds a token's candidates
+    # by index instead of reading every publisher of an issuer; empty for `oidc`.
+    lookup_key = models.CharField(max_length=255, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["issuer", "lookup_key"], name="publisher_lookup")]
+
+    def __str__(self) -> str:
+        named = ", ".join(f"{claim}={value}" for claim, value in sorted(self.claims.items()))
+        return f"{self.provider} {named}"
+
+
+class PublishingToken(models.Model):
+    """An upload token the OIDC exchange minted for a trusted publisher: one project, minutes.
+
+    Only its digest is stored, like every token. The claims that minted it stay on the row, so
+    the admin (and audit events) can say which pipeline published. Deleting the publisher ends
+    its tokens: authentication requires `publisher`.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    publisher = models.ForeignKey(
+        TrustedPublisher, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="minted_tokens",
+    )
+    # Kept with the claims, so the row still says who published once the publisher is gone.
+    provider = models.CharField(max_length=16, choices=TrustedPublisher.Provider.choices)
+    token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    token_prefix = models.CharField(max_length=16, editable=False)
+    issuer = models.CharField(max_length=255)
+    # The identifying claims of the ID token (repository, workflow or pipeline, ref, ...).
+    claims = models.JSONField(default=dict)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.token_prefix}… for project {self.project_id}"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def published_by(self) -> str:
+        """How pages name the publisher: "GitHub Actions octo/app (release.yml)"."""
+        claims = self.claims
+        if self.provider == TrustedPublisher.Provider.GITHUB:
+            workflow = claims.get("job_workflow_ref", "").partition("@")[0].rpartition("/")[2]
+            name, detail = f"GitHub Actions {claims.get('repository', '')}", workflow
+        elif self.provider == TrustedPublisher.Provider.GITLAB:
+            pipeline = claims.get("ci_config_ref_uri", "").partition("//")[2].partition("@")[0]
+            name, detail = f"GitLab CI {claims.get('project_path', '')}", pipeline
+        else:
+            name, detail = f"OIDC {claims.get('sub', self.issuer)}", ""
+        return f"{name} ({detail})" if detail else name
+
+
+class UsedIdToken(models.Model):
+    """The `jti` of every ID token exchanged, kept until the token expires: a token is used
+    once, whichever app server it reaches (the unique constraint decides a race)."""
+
+    issuer = models.CharField(max_length=255)
+    jti = models.CharField(max_length=255)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "jti"], name="used_id_token_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.jti} from {self.issuer}"

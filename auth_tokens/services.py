@@ -15,7 +15,10 @@ from auth_tokens.models import (
     CiJob,
     DeployToken,
     PersonalAccessToken,
+    PublishingToken,
+    TrustedPublisher,
 )
+from auth_tokens.oidc import issuers, publishers
 from projects.access import scopes_grantable
 from projects.audit.services import audit_event_record
 from projects.lookups import first_by
@@ -26,7 +29,7 @@ from registry.http.exceptions import BadRequest, Forbidden
 # Writing last_used_at on every request would turn each read into a write.
 LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
 
-_Token = TypeVar("_Token", PersonalAccessToken, DeployToken, CiJob)
+_Token = TypeVar("_Token", PersonalAccessToken, DeployToken, CiJob, PublishingToken)
 # Who acts, for the audit log: a caller, a user, or None (the system, e.g. a command).
 Actor = Principal | User | None
 
@@ -233,7 +236,49 @@ def ci_job_find(secret: str) -> CiJob | None:
     return job if job is not None and job.running else None
 
 
-def token_touch(token: PersonalAccessToken | DeployToken) -> None:
+def publishing_token_find(secret: str) -> PublishingToken | None:
+    """The minted token with this secret while it lives and its publisher still exists."""
+    token = _find(PublishingToken, secret, "project")
+    if token is None or token.is_expired or token.publisher_id is None:
+        return None
+    return token
+
+
+def trusted_publisher_create(
+    *, project: Project, provider: str, claims: dict[str, object], issuer: str | None = None,
+    creator: User | None = None,
+) -> TrustedPublisher:
+    """Trust a CI identity to publish to `project`. Raises BadRequest for a provider, issuer or
+    claims that cannot work (an issuer off the instance's allowlist included)."""
+    if provider not in TrustedPublisher.Provider.values:
+        raise BadRequest("provider does not have a valid value")
+    issuer = issuers.normalized(issuer or publishers.DEFAULT_ISSUER.get(
+        TrustedPublisher.Provider(provider), ""
+    ))
+    if not issuer:
+        raise BadRequest("issuer is missing")
+    problem = issuers.url_problem(issuer)
+    if problem is not None:
+        raise BadRequest(f"issuer {problem}")
+    if not issuers.is_allowed(issuer):
+        raise BadRequest("issuer is not one this instance trusts (REGISTRY_OIDC_ISSUERS)")
+    try:
+        cleaned = publishers.clean_claims(provider, claims)
+    except publishers.PublisherInvalid as error:
+        raise BadRequest(str(error)) from error
+    return TrustedPublisher.objects.create(
+        project=project, provider=provider, issuer=issuer, claims=cleaned,
+        lookup_key=publishers.lookup_key(provider, cleaned), created_by=creator,
+    )
+
+
+def trusted_publisher_delete(*, publisher: TrustedPublisher) -> None:
+    """Stop trusting a publisher; the tokens it minted stop working at once (their rows stay,
+    with the claims that minted them)."""
+    publisher.delete()
+
+
+def token_touch(token: PersonalAccessToken | DeployToken | PublishingToken) -> None:
     """Record that a token was used, at most once a minute."""
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:

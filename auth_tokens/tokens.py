@@ -7,6 +7,9 @@ import secrets
 PERSONAL_ACCESS_TOKEN_PREFIX = "glpat-"
 DEPLOY_TOKEN_PREFIX = "gldt-"
 JOB_TOKEN_PREFIX = "glcbt-"
+# Tokens minted by trusted publishing. `pypi-` because gh-action-pypi-publish warns about a
+# minted token that does not start with it; `tp-` tells ours apart from pypi.org's macaroons.
+PUBLISHING_TOKEN_PREFIX = "pypi-tp-"
 # How much of a secret is kept in clear, to tell tokens apart in lists and logs.
 DISPLAY_PREFIX_LENGTH = 4
 

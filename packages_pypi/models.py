@@ -119,6 +119,11 @@ class PackageFile(models.Model):
     ci_job = models.ForeignKey(
         "auth_tokens.CiJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The trusted publisher's minted token that uploaded it (issue 13), for "published by".
+    publishing_token = models.ForeignKey(
+        "auth_tokens.PublishingToken", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     # Folded in from the cache in batches (packages_pypi.downloads), never written per download.
     downloads = models.BigIntegerField(default=0, editable=False)

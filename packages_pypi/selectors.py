@@ -372,7 +372,9 @@ def package_with_stats_get(project: Project, package_id: int) -> Package | None:
 def package_files(package: Package) -> list[PackageFile]:
     """The package's downloadable files, newest first."""
     files = package.files.filter(status=PackageFile.Status.DEFAULT)
-    return list(files.select_related("uploaded_by", "deploy_token").order_by("-created_at", "pk"))
+    return list(files.select_related("uploaded_by", "deploy_token", "publishing_token").order_by(
+        "-created_at", "pk"
+    ))
 
 
 def package_file_get(package: Package, file_id: int) -> PackageFile | None:

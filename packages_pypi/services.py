@@ -179,6 +179,7 @@ def _record(
                 uploaded_by=principal.user,
                 deploy_token=principal.deploy_token,
                 ci_job=principal.job,
+                publishing_token=principal.publishing_token,
             )
     except IntegrityError as error:
         raise FileAlreadyExists(received.filename) from error

@@ -1,4 +1,5 @@
-"""Who is calling: a user, a deploy token, a CI job, or nobody, behind one type."""
+"""Who is calling: a user, a deploy token, a CI job, a trusted publisher's minted token, or
+nobody, behind one type."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.http import HttpRequest
 from registry.http.exceptions import Forbidden
 
 if TYPE_CHECKING:
-    from auth_tokens.models import CiJob, DeployToken, PersonalAccessToken
+    from auth_tokens.models import CiJob, DeployToken, PersonalAccessToken, PublishingToken
     from projects.models import User
 
 
@@ -21,6 +22,7 @@ class PrincipalKind(enum.StrEnum):
     USER = "user"
     DEPLOY_TOKEN = "deploy_token"
     JOB = "job"
+    TRUSTED_PUBLISHER = "trusted_publisher"
 
 
 @dataclass(frozen=True, eq=False)
@@ -28,7 +30,8 @@ class Principal:
     """The caller of one request; the access policy answers for every kind alike.
 
     `user` is whose memberships count: the signed-in user, the PAT's owner, or the CI job's
-    user. A deploy token has no user: its scopes and its project or group decide.
+    user. A deploy token has no user: its scopes and its project or group decide. Nor has a
+    trusted publisher's minted token: it uploads to and reads its one project.
     """
 
     kind: PrincipalKind
@@ -36,6 +39,7 @@ class Principal:
     personal_access_token: PersonalAccessToken | None = None
     deploy_token: DeployToken | None = None
     job: CiJob | None = None
+    publishing_token: PublishingToken | None = None
     # Memo of access levels for this request, so repeated checks cost no queries.
     levels: dict[tuple[str, int], int] = field(default_factory=dict, repr=False)
 
@@ -48,9 +52,11 @@ class Principal:
         return self.user is not None and self.user.is_admin and not self.user.is_blocked
 
     @property
-    def token(self) -> PersonalAccessToken | DeployToken | CiJob | None:
+    def token(self) -> PersonalAccessToken | DeployToken | CiJob | PublishingToken | None:
         """The credential that acted, for audit records."""
-        return self.personal_access_token or self.deploy_token or self.job
+        return (
+            self.personal_access_token or self.deploy_token or self.job or self.publishing_token
+        )
 
     @classmethod
     def anonymous(cls) -> Principal:
@@ -71,6 +77,10 @@ class Principal:
     @classmethod
     def for_job(cls, job: CiJob) -> Principal:
         return cls(kind=PrincipalKind.JOB, user=job.user, job=job)
+
+    @classmethod
+    def for_publishing_token(cls, token: PublishingToken) -> Principal:
+        return cls(kind=PrincipalKind.TRUSTED_PUBLISHER, publishing_token=token)
 
 
 def principal_of(request: HttpRequest) -> Principal:

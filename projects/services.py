@@ -30,7 +30,7 @@ _PATH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
 # `/api/v4/projects/<full path>/packages/...` ambiguous (gitlab-api-v4.md §3).
 RESERVED_PATHS = frozenset({"-", "api", "packages", "pypi", "simple", "files", "members",
                             "deploy_tokens", "subgroups", "descendant_groups", "projects",
-                            "users", "groups", "static", "admin"})
+                            "users", "groups", "static", "admin", "_"})
 
 
 class UserChanges(TypedDict, total=False):

@@ -178,6 +178,8 @@ REST_FRAMEWORK = {
         "auth_tokens.authentication.DeployTokenAuthentication",
         "auth_tokens.authentication.PersonalAccessTokenAuthentication",
         "auth_tokens.authentication.JobTokenAuthentication",
+        # Trusted publishing's minted upload tokens (issue 13).
+        "auth_tokens.authentication.PublishingTokenAuthentication",
         # A signed-in browser, as GitLab's API accepts it; writes need the CSRF token.
         "auth_tokens.authentication.SessionCookieAuthentication",
     ],
@@ -285,3 +287,26 @@ REGISTRY_DOWNLOAD_FOLD_INTERVAL_SECONDS = env.int(
     "REGISTRY_DOWNLOAD_FOLD_INTERVAL_SECONDS", default=30
 )
 # --- end of audit events and download counts ------------------------------------------------------
+
+# --- Trusted publishing (issue 13) -----------------------------------------------------------
+# The OIDC issuers a trusted publisher may name at all: CI systems whose ID tokens this
+# instance accepts. Plain http:// only on loopback (the tests' stand-in issuer).
+REGISTRY_OIDC_ISSUERS = [
+    issuer.rstrip("/")
+    for issuer in env.list(
+        "REGISTRY_OIDC_ISSUERS",
+        default=["https://token.actions.githubusercontent.com", "https://gitlab.com"],
+    )
+]
+# The `aud` an ID token must carry; empty: this instance's host name, as the client reaches it.
+REGISTRY_OIDC_AUDIENCE = env.str("REGISTRY_OIDC_AUDIENCE", default="")
+# pypi.org's: a minted upload token lives 15 minutes.
+REGISTRY_OIDC_TOKEN_LIFETIME_SECONDS = env.int(
+    "REGISTRY_OIDC_TOKEN_LIFETIME_SECONDS", default=15 * 60
+)
+# An issuer's keys are cached this long, and fetched again at most this often for a key id
+# they lack (a rotation); each fetch of the issuer's documents gives up after the timeout.
+REGISTRY_OIDC_JWKS_CACHE_SECONDS = env.int("REGISTRY_OIDC_JWKS_CACHE_SECONDS", default=600)
+REGISTRY_OIDC_JWKS_REFRESH_SECONDS = env.int("REGISTRY_OIDC_JWKS_REFRESH_SECONDS", default=60)
+REGISTRY_OIDC_FETCH_TIMEOUT_SECONDS = env.float("REGISTRY_OIDC_FETCH_TIMEOUT_SECONDS", default=5)
+# --- end of trusted publishing ---------------------------------------------------------------

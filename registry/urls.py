@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
+from auth_tokens.web import trusted_publishers as publisher_views
 from auth_tokens.web import views as token_views
 from packages_pypi.web import lifecycle as lifecycle_views
 from packages_pypi.web import namespaces as namespace_views
@@ -33,6 +34,8 @@ urlpatterns = [
     path("api/v4/", include("packages_pypi.api.urls")),
     path("api/v4/", include("auth_tokens.api.urls")),
     path("api/v4/", include("projects.api.urls")),
+    # Trusted publishing (issue 13): pypi.org's exchange, at the root as uv and twine call it.
+    path("", include("auth_tokens.protocol.urls")),
     # The web UI: GitLab's page paths, ending in the catch-all `/<group>/<project>`.
     path("", namespace_views.dashboard, name="dashboard"),
     path("users/sign_in", auth_views.LoginView.as_view(
@@ -74,5 +77,9 @@ urlpatterns = [
     re_path(rf"^{FULL_PATH}/-/settings/repository/deploy_tokens/(?P<token_id>\d+)/revoke$",
             token_views.deploy_token_revoke, {"kind": "project"},
             name="project_deploy_token_revoke"),
+    re_path(rf"^{FULL_PATH}/-/settings/trusted_publishers$", publisher_views.trusted_publishers,
+            name="trusted_publishers"),
+    re_path(rf"^{FULL_PATH}/-/settings/trusted_publishers/(?P<publisher_id>\d+)/delete$",
+            publisher_views.trusted_publisher_delete, name="trusted_publisher_delete"),
     re_path(rf"^{FULL_PATH}$", namespace_views.namespace_show, name="namespace_show"),
 ]

@@ -3,10 +3,13 @@
 import datetime
 import itertools
 
+from auth_tokens.models import PublishingToken
+from auth_tokens.oidc.exchange import publishing_token_issue
 from auth_tokens.services import (
     ci_job_start,
     deploy_token_issue,
     personal_access_token_issue,
+    trusted_publisher_create,
 )
 from projects.models import Group, Project, User
 from projects.roles import Visibility
@@ -60,3 +63,11 @@ def make_job_token(project: Project, user: User) -> str:
 
 def add_member(subject: Project | Group, user: User, level: int) -> None:
     member_add(subject=subject, user=user, access_level=level)
+
+
+def make_publishing_token(project: Project) -> tuple[PublishingToken, str]:
+    """A token minted for a GitHub Actions publisher of `project`, as the exchange mints it."""
+    publisher = trusted_publisher_create(
+        project=project, provider="github", claims={"repository": "octo/app"}
+    )
+    return publishing_token_issue(publisher=publisher, claims={"repository": "octo/app"})

@@ -5,7 +5,8 @@ member of what, expiry included, in `access.memberships`.
 
 Rules are GitLab's (spec gitlab-pypi.md §2.2-2.5): visibility grants reads, roles grant the rest,
 deploy tokens act by scope on their project or group tree, CI job tokens act as their job's user
-within their job's project, and blocked users can do nothing.
+within their job's project, a trusted publisher's minted token uploads to and reads its one
+project, and blocked users can do nothing.
 """
 
 import enum
@@ -21,7 +22,7 @@ from registry.http.exceptions import Forbidden, NotFound, Unauthorized
 
 if TYPE_CHECKING:
     # Types only: auth_tokens sits above projects, so the policy never imports it at run time.
-    from auth_tokens.models import CiJob, DeployToken
+    from auth_tokens.models import CiJob, DeployToken, PublishingToken
 
 READ_PACKAGE_REGISTRY = "read_package_registry"
 WRITE_PACKAGE_REGISTRY = "write_package_registry"
@@ -81,6 +82,10 @@ _PACKAGE_ABILITIES = frozenset(
      Ability.YANK_PACKAGE, Ability.ADMIN_PACKAGE, Ability.READ_QUARANTINED,
      Ability.QUARANTINE_PACKAGE}
 )
+# A minted token: upload and read_package_registry on its project, as pypi.org's (issue 13).
+_PUBLISHING_ABILITIES = frozenset(
+    {Ability.READ_PROJECT, Ability.READ_PACKAGE, Ability.CREATE_PACKAGE}
+)
 
 
 def can(principal: Principal, ability: Ability, subject: Project | Group) -> bool:
@@ -97,6 +102,12 @@ def _can_on_project(principal: Principal, ability: Ability, project: Project) ->
         return False
     if principal.kind is PrincipalKind.DEPLOY_TOKEN:
         return _deploy_token_can(principal, ability, project) or _member_can(
+            ability, project, AccessLevel.NO_ACCESS, signed_in=False
+        )
+    if principal.kind is PrincipalKind.TRUSTED_PUBLISHER:
+        # Elsewhere it sees what anyone sees: it is nobody's session.
+        own = _publishing_token_of(principal).project_id == project.pk
+        return (own and ability in _PUBLISHING_ABILITIES) or _member_can(
             ability, project, AccessLevel.NO_ACCESS, signed_in=False
         )
     if principal.kind is PrincipalKind.JOB and _job_of(principal).project_id != project.pk:
@@ -132,6 +143,10 @@ def _can_on_group(principal: Principal, ability: Ability, group: Group) -> bool:
         )
     if principal.kind is PrincipalKind.JOB:
         return _job_can_on_group(principal, ability, group)
+    if principal.kind is PrincipalKind.TRUSTED_PUBLISHER:
+        return ability in {Ability.READ_GROUP, Ability.READ_PACKAGE} and _visible(
+            group.visibility, signed_in=False
+        )
     if principal.is_admin:
         return ability in _GROUP_ROLE_NEEDED
     signed_in = principal.user is not None
@@ -183,6 +198,12 @@ def _job_of(principal: Principal) -> "CiJob":
     # A JOB principal always carries its job (Principal.for_job).
     assert principal.job is not None
     return principal.job
+
+
+def _publishing_token_of(principal: Principal) -> "PublishingToken":
+    # A TRUSTED_PUBLISHER principal always carries its token (Principal.for_publishing_token).
+    assert principal.publishing_token is not None
+    return principal.publishing_token
 
 
 def _deploy_token_group(token: "DeployToken") -> Group:

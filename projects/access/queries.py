@@ -93,6 +93,8 @@ def visible_projects(principal: Principal) -> QuerySet[Project]:
     allowed = _shown(principal)
     if principal.kind is PrincipalKind.DEPLOY_TOKEN:
         allowed |= _deploy_token_projects(principal)
+    elif principal.kind is PrincipalKind.TRUSTED_PUBLISHER:
+        allowed |= _publishing_token_project(principal)
     elif principal.kind is PrincipalKind.JOB:
         # Outside its own project a job sees what visibility shows, as a signed-in user.
         job = _job_of(principal)
@@ -169,6 +171,8 @@ def _packages_readable(principal: Principal) -> Q:
     allowed = Q(package_registry_access_level=FeatureAccess.PUBLIC) | (enabled & _shown(principal))
     if principal.kind is PrincipalKind.DEPLOY_TOKEN:
         return allowed | _deploy_token_projects(principal)
+    if principal.kind is PrincipalKind.TRUSTED_PUBLISHER:
+        return allowed | _publishing_token_project(principal)
     if principal.kind is PrincipalKind.JOB:
         job = _job_of(principal)
         if can(principal, Ability.READ_PACKAGE, job.project):
@@ -177,6 +181,13 @@ def _packages_readable(principal: Principal) -> Q:
     if principal.user is not None:
         allowed |= member_projects_filter(principal)
     return allowed
+
+
+def _publishing_token_project(principal: Principal) -> Q:
+    """A minted token's one project (it reads that project's packages, issue 13)."""
+    token = principal.publishing_token
+    assert token is not None  # a TRUSTED_PUBLISHER principal always carries its token
+    return Q(pk=token.project_id)
 
 
 def _job_of(principal: Principal) -> "CiJob":

@@ -9,11 +9,13 @@ from registry.http.exceptions import Forbidden, Unauthorized
 def user_principal(request: Request) -> Principal:
     """The caller of a user-level endpoint: a user or nobody.
 
-    Deploy tokens and job tokens do not open the administration API (spec §5.7), so they are
-    refused as an unknown credential would be.
+    Deploy tokens, job tokens and trusted publishers' minted tokens do not open the
+    administration API (spec §5.7), so they are refused as an unknown credential would be.
     """
     principal = principal_of(request)
-    if principal.kind in {PrincipalKind.DEPLOY_TOKEN, PrincipalKind.JOB}:
+    if principal.kind in {
+        PrincipalKind.DEPLOY_TOKEN, PrincipalKind.JOB, PrincipalKind.TRUSTED_PUBLISHER,
+    }:
         raise Unauthorized()
     return principal
 

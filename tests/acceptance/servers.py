@@ -69,12 +69,15 @@ def instance_env(database_url: str, storage_env: dict[str, str], data_dir: Path)
 
 @contextmanager
 def gunicorn_instances(
-    count: int, env: dict[str, str], tmp_path: Path
+    count: int, env: dict[str, str], tmp_path: Path, tls: tuple[Path, Path] | None = None
 ) -> Iterator[list[Instance]]:
-    """Start `count` instances, each with its own port and data folder, and stop them after."""
+    """Start `count` instances, each with its own port and data folder, and stop them after.
+
+    `tls` (certificate file, key file) serves https; the caller makes requests trust it.
+    """
     with ExitStack() as stack:
         instances = [
-            stack.enter_context(_gunicorn(env, tmp_path / f"instance{index}"))
+            stack.enter_context(_gunicorn(env, tmp_path / f"instance{index}", tls))
             for index in range(count)
         ]
         for instance in instances:
@@ -83,16 +86,21 @@ def gunicorn_instances(
 
 
 @contextmanager
-def _gunicorn(env: dict[str, str], data_dir: Path) -> Iterator[Instance]:
+def _gunicorn(
+    env: dict[str, str], data_dir: Path, tls: tuple[Path, Path] | None = None
+) -> Iterator[Instance]:
     port = free_port()
     data_dir.mkdir(parents=True)
     env = env | {"PORT": str(port), "REGISTRY_DATA_DIR": str(data_dir)}
+    tls_args = ["--certfile", str(tls[0]), "--keyfile", str(tls[1])] if tls else []
     with (data_dir / "gunicorn.log").open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "registry.wsgi", "--config", "gunicorn.conf.py"],
+            [sys.executable, "-m", "gunicorn", "registry.wsgi", "--config", "gunicorn.conf.py",
+             *tls_args],
             cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
-        instance = Instance(url=f"http://127.0.0.1:{port}", process=process)
+        scheme = "https" if tls else "http"
+        instance = Instance(url=f"{scheme}://127.0.0.1:{port}", process=process)
         try:
             yield instance
         finally:

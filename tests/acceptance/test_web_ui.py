@@ -308,3 +308,29 @@ def test_a_member_searches_packages_by_another_spelling_from_the_dashboard(page,
 
     page.goto("/-/packages?search=pubpkg")
     assert page.locator("table.packages a.title").all_inner_texts() == ["pubpkg"]
+
+
+def test_a_maintainer_adds_a_trusted_publisher(page, world):
+    sign_in(page, "maintainer")
+    page.goto("/acme/tools")
+    page.click("nav.tabs >> text=Trusted publishers")
+    page.check("input[value=github]")
+    page.fill("#id_name", "octo/tools")
+    page.fill("#id_pipeline", "release.yml")
+    page.fill("#id_environment", "pypi")
+    page.click("text=Add trusted publisher")
+
+    assert page.locator("text=Added the trusted publisher.").is_visible()
+    row = page.locator("table.tokens tbody tr")
+    assert row.count() == 1
+    assert "repository = octo/tools" in row.inner_text()
+    assert "https://token.actions.githubusercontent.com" in row.inner_text()
+    assert "--trusted-publishing always" in page.locator("p.lead").inner_text()
+    assert fits_the_width(page)
+    page.set_viewport_size(PHONE)
+    assert fits_the_width(page)
+    page.set_viewport_size(LAPTOP)
+    shoot(page, "15-trusted-publishers")
+
+    page.click("button[aria-label^='Remove publisher']")
+    assert page.locator("text=No trusted publishers yet.").is_visible()

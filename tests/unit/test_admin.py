@@ -64,3 +64,27 @@ def test_forwarding_settings_are_editable_in_the_admin(admin_client):
     assert ApplicationSettings.load().pypi_package_requests_forwarding is False
     assert 'name="pypi_package_requests_forwarding"' in group_page
     assert Group.objects.get(pk=group.pk).pypi_package_requests_forwarding is None
+
+
+def test_minted_tokens_show_the_claims_that_minted_them_and_never_the_secret(admin_client):
+    from auth_tokens.models import PublishingToken
+    from tests.factories import make_publishing_token
+
+    token, secret = make_publishing_token(make_project())
+    PublishingToken.objects.filter(pk=token.pk).update(claims={
+        "repository": "octo/app", "ref": "refs/tags/v1.0",
+        "job_url": "https://github.com/octo/app/actions/runs/42",
+    })
+
+    listing = admin_client.get("/admin/auth_tokens/publishingtoken/").content.decode()
+    page = admin_client.get(
+        f"/admin/auth_tokens/publishingtoken/{token.pk}/change/"
+    ).content.decode()
+
+    assert "GitHub Actions octo/app" in listing
+    assert "refs/tags/v1.0" in listing
+    assert 'href="https://github.com/octo/app/actions/runs/42"' in listing
+    assert "&quot;repository&quot;: &quot;octo/app&quot;" in page
+    for text in (listing, page):
+        assert secret not in text
+        assert token.token_digest not in text

@@ -33,7 +33,14 @@ from projects.access import (
 from projects.models import Group, GroupMember, Project, ProjectMember, User
 from projects.principals import Principal
 from projects.roles import AccessLevel, FeatureAccess, Visibility
-from tests.factories import add_member, make_group, make_pat, make_project, make_user
+from tests.factories import (
+    add_member,
+    make_group,
+    make_pat,
+    make_project,
+    make_publishing_token,
+    make_user,
+)
 from tests.ui_fixtures import make_package
 
 pytestmark = pytest.mark.django_db
@@ -149,6 +156,15 @@ def _job_caller(project: Project, user: User) -> Caller:
                   refused_by_rest=401)
 
 
+def _publishing_caller(tree: Tree, user: User) -> Caller:
+    project = _by_path(tree, "top/priv/app")
+    assert isinstance(project, Project)
+    token, secret = make_publishing_token(project)
+    basic = base64.b64encode(f"__token__:{secret}".encode()).decode()
+    return Caller(principal=Principal.for_publishing_token(token),
+                  headers={"HTTP_AUTHORIZATION": f"Basic {basic}"}, refused_by_rest=401)
+
+
 def _stranger(tree: Tree, user: User) -> Caller:
     return _user_caller(user)
 
@@ -234,6 +250,7 @@ CALLERS = {
     "revoked deploy token": _revoked_deploy_token,
     "job token of a developer": _developer_job,
     "job token of an admin": lambda tree, user: _job_caller(_by_path(tree, "top/pub/app"), user),
+    "trusted publisher's minted token": _publishing_caller,
 }
 KINDS = list(CALLERS)
 
