@@ -26,6 +26,7 @@ from packages_pypi.models import Package
 from packages_pypi.protocol import index_cache, simple
 from packages_pypi.protocol.delivery import conditional_file_response, serve_file
 from packages_pypi.protocol.forwarding import upstream_url_for
+from packages_pypi.protocol.schema import detail_schema, file_schema, index_schema, upload_schema
 from packages_pypi.protocol.upload import receive_upload
 from packages_pypi.services import package_file_add
 from projects.access import (
@@ -119,6 +120,7 @@ class ProjectUpload(ProtocolView):
 
     http_method_names = ["post"]
 
+    @upload_schema
     def post(self, request: Request, ref: str) -> Response:
         principal = principal_of(request)
         project = access_project(principal, ref, Ability.CREATE_PACKAGE)
@@ -129,6 +131,7 @@ class ProjectUpload(ProtocolView):
 
 
 class ProjectIndex(PageView):
+    @index_schema
     def get(self, request: Request, ref: str) -> HttpResponse:
         principal = principal_of(request)
         project = access_project(principal, ref, Ability.READ_PACKAGE)
@@ -141,6 +144,7 @@ class ProjectIndex(PageView):
 
 
 class ProjectDetail(PageView):
+    @detail_schema
     def get(self, request: Request, ref: str, name: str) -> HttpResponse:
         principal = principal_of(request)
         project = access_project(principal, ref, Ability.READ_PACKAGE)
@@ -164,6 +168,7 @@ class ProjectDetail(PageView):
 
 
 class ProjectFile(ProtocolView):
+    @file_schema
     def get(self, request: Request, ref: str, sha256: str, filename: str) -> HttpResponseBase:
         principal = principal_of(request)
         project = access_project(principal, ref, Ability.READ_PACKAGE)
@@ -171,6 +176,7 @@ class ProjectFile(ProtocolView):
 
 
 class GroupIndex(PageView):
+    @index_schema
     def get(self, request: Request, ref: str) -> HttpResponse:
         principal = principal_of(request)
         group = access_group(principal, ref, Ability.READ_PACKAGE)
@@ -184,6 +190,7 @@ class GroupIndex(PageView):
 
 
 class GroupDetail(PageView):
+    @detail_schema
     def get(self, request: Request, ref: str, name: str) -> HttpResponse:
         principal = principal_of(request)
         group = access_group(principal, ref, Ability.READ_PACKAGE)
@@ -202,6 +209,7 @@ class GroupDetail(PageView):
 
 
 class GroupFile(ProtocolView):
+    @file_schema
     def get(self, request: Request, ref: str, sha256: str, filename: str) -> HttpResponseBase:
         principal = principal_of(request)
         group = access_group(principal, ref, Ability.READ_PACKAGE)
