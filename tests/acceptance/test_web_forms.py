@@ -10,8 +10,10 @@ import pytest
 from projects.models import Group, GroupMember, Project, ProjectMember
 from projects.roles import AccessLevel, Visibility
 from tests.acceptance.test_web_ui import (  # noqa: F401 - fixtures
+    LAPTOP,
     PASSWORD,
     PHONE,
+    _inside,
     browser,
     fits_the_width,
     page,
@@ -41,6 +43,10 @@ def test_a_new_user_creates_a_group_a_subgroup_and_a_project(page, world):
     radios = page.locator("input[name=visibility]")
     assert radios.count() == 3
     assert page.locator("input[name=visibility][value='0']").is_checked()
+    # Each radio sits at the start of its label, not stretched across the form.
+    for label in page.locator("fieldset label.check").all():
+        radio, text = label.locator("input").bounding_box(), label.bounding_box()
+        assert radio["width"] < 20 and radio["x"] - text["x"] < 10
     page.fill("#id_name", "Data Team")
     page.fill("#id_path", "oss")  # taken
     page.click("button:has-text('Create group')")
@@ -50,7 +56,7 @@ def test_a_new_user_creates_a_group_a_subgroup_and_a_project(page, world):
     page.set_viewport_size(PHONE)
     assert fits_the_width(page)
     assert page.locator(".field .error").is_visible()
-    page.set_viewport_size({"width": 1280, "height": 800})
+    page.set_viewport_size(LAPTOP)
 
     page.fill("#id_path", "data")
     page.check("input[name=visibility][value='20']")
@@ -131,9 +137,14 @@ def test_a_maintainer_adds_re_roles_and_removes_a_member(page, world):
     row = page.locator("tr[data-username=newbie]")
     assert row.locator("select").input_value() == "20"
     shoot(page, "27-project-members")
-    page.set_viewport_size(PHONE)
-    assert page.locator("button[aria-label='Remove newbie']").is_visible()
-    page.set_viewport_size({"width": 1280, "height": 800})
+    for viewport in (LAPTOP, PHONE):
+        page.set_viewport_size(viewport)
+        # Every row's buttons lie inside the row, at both widths (nothing cut off).
+        for button in ("Remove newbie", "Change the role of newbie"):
+            box = page.locator(f"button[aria-label='{button}']").bounding_box()
+            assert _inside(box, row.bounding_box()), (button, viewport)
+        assert fits_the_width(page), viewport
+    page.set_viewport_size(LAPTOP)
 
     row.locator("select").select_option(label="Developer")
     row.locator("button:has-text('Change')").click()
