@@ -13,6 +13,8 @@ from registry import views
 
 # A database that cannot be reached answers 503 with Retry-After, not 500.
 handler500 = "registry.views.server_error"
+# An /api/ route that does not exist answers GitLab's JSON 404, not the page.
+handler404 = "registry.views.not_found"
 
 
 _SEGMENT = r"[A-Za-z0-9_][A-Za-z0-9_.\-]*"

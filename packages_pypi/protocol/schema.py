@@ -54,10 +54,11 @@ _PROJECT_JSON = inline_serializer("SimpleProject", {
 })
 _MESSAGE = inline_serializer("ProtocolMessage", {"message": serializers.JSONField()})
 
+# Errors are GitLab's JSON whatever the page's negotiated type (the other refusals are added
+# to every operation by registry.http.openapi).
 _ERRORS = {
-    401: OpenApiResponse(_MESSAGE, description="Credentials needed (Basic challenge)"),
-    403: OpenApiResponse(_MESSAGE, description="Visible, but not allowed"),
-    404: OpenApiResponse(_MESSAGE, description="Missing, or hidden from this caller"),
+    (401, "application/json"): OpenApiResponse(_MESSAGE, description="Credentials needed"),
+    (404, "application/json"): OpenApiResponse(_MESSAGE, description="Missing, or hidden"),
 }
 _NOT_MODIFIED = OpenApiResponse(description="Not Modified: the ETag still matches")
 _PAGE_HEADERS = [
@@ -93,10 +94,12 @@ upload_schema = extend_schema(
         "requires_python": serializers.CharField(required=False),
     })},
     responses={
-        201: _MESSAGE,
-        400: OpenApiResponse(_MESSAGE, description="Not a valid distribution, or taken"),
-        411: OpenApiResponse(_MESSAGE, description="No Content-Length"),
-        413: OpenApiResponse(_MESSAGE, description="Larger than the file size limit"),
+        (201, "application/json"): _MESSAGE,
+        (400, "application/json"): OpenApiResponse(
+            _MESSAGE, description="Not a valid distribution, or taken"),
+        (411, "application/json"): OpenApiResponse(_MESSAGE, description="No Content-Length"),
+        (413, "application/json"): OpenApiResponse(
+            _MESSAGE, description="Larger than the file size limit"),
         **_ERRORS,
     },
 )
