@@ -13,7 +13,7 @@ from projects.access import (
     visible_projects,
 )
 from projects.lookups import groups_in_tree, projects_in_tree
-from projects.models import Group, Project, User
+from projects.models import Group, GroupMember, Project, ProjectMember, User
 from projects.principals import Principal
 from projects.roles import AccessLevel, Visibility
 
@@ -140,3 +140,18 @@ def subgroups_visible(principal: Principal, group: Group) -> QuerySet[Group]:
 def group_projects_visible(principal: Principal, group: Group) -> QuerySet[Project]:
     """The projects directly in `group` the viewer may read."""
     return projects_visible(principal).filter(namespace=group)
+
+
+def members_of(subject: Project | Group) -> QuerySet[ProjectMember] | QuerySet[GroupMember]:
+    """The direct members of a project or group, with their users, by user id."""
+    return subject.members.select_related("user").order_by("user_id")
+
+
+def member_of(subject: Project | Group, user_id: int | str) -> ProjectMember | GroupMember | None:
+    """`user_id`'s direct membership of `subject`, if any."""
+    return members_of(subject).filter(user_id=user_id).first()
+
+
+def user_by_username(username: str) -> User | None:
+    """The user with this username, in any letter case (GitLab's usernames are unique so)."""
+    return User.objects.filter(username__iexact=username).first()

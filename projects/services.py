@@ -30,7 +30,9 @@ _PATH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
 # `/api/v4/projects/<full path>/packages/...` ambiguous (gitlab-api-v4.md §3).
 RESERVED_PATHS = frozenset({"-", "api", "packages", "pypi", "simple", "files", "members",
                             "deploy_tokens", "subgroups", "descendant_groups", "projects",
-                            "users", "groups", "static", "admin", "_"})
+                            "users", "groups", "static", "admin", "_",
+                            # Pages: `/<group>/<project>/edit`, `/groups/new` (GitLab's too).
+                            "edit", "new"})
 
 
 class UserChanges(TypedDict, total=False):
@@ -53,19 +55,29 @@ class NamespaceChanges(TypedDict, total=False):
     description: str | None
 
 
+# GitLab's validation messages, as its pages show them next to the field.
+_PATH_INVALID = ("Path can contain only letters, digits, '_', '-' and '.'. Cannot start with "
+                 "'-', end in '.git' or end in '.atom'")
+PATH_TAKEN = "Path has already been taken"
+
+
 def _check_path(path: str) -> None:
     if not _PATH.fullmatch(path) or path.endswith((".git", ".atom")) or path.endswith("."):
-        raise BadRequest(f"path is invalid: {path!r}")
+        raise BadRequest(f"path is invalid: {path!r}", field="path", field_message=_PATH_INVALID)
     if path.lower() in RESERVED_PATHS:
-        raise BadRequest(f"path {path!r} is reserved")
+        raise BadRequest(f"path {path!r} is reserved", field="path",
+                         field_message=f"Path {path} is a reserved name")
 
 
 def _check_visibility(visibility: int, parent: Group | None) -> None:
     # GitLab: a child is never more visible than the group that holds it.
     if parent is not None and visibility > parent.visibility:
+        wanted, allowed = Visibility(visibility).label, Visibility(parent.visibility).label
         raise BadRequest(
-            f"visibility {Visibility(visibility).label} is not allowed since the group "
-            f"has a {Visibility(parent.visibility).label} visibility"
+            f"visibility {wanted} is not allowed since the group has a {allowed} visibility",
+            field="visibility",
+            field_message=f"Visibility level {wanted} is not allowed since the parent group "
+                          f"has {'an' if allowed == 'internal' else 'a'} {allowed} visibility.",
         )
 
 
@@ -107,7 +119,8 @@ def group_create(
     _check_visibility(visibility, parent)
     full_path = f"{parent.full_path}/{path}" if parent else path
     if Group.objects.filter(full_path__iexact=full_path).exists():
-        raise BadRequest("Failed to save group {:path=>[\"has already been taken\"]}")
+        raise BadRequest("Failed to save group {:path=>[\"has already been taken\"]}",
+                         field="path", field_message=PATH_TAKEN)
     try:
         with transaction.atomic():
             group = Group.objects.create(
@@ -115,7 +128,8 @@ def group_create(
                 visibility=visibility, description=description,
             )
     except IntegrityError as error:
-        raise BadRequest("path has already been taken") from error
+        raise BadRequest("path has already been taken", field="path",
+                         field_message=PATH_TAKEN) from error
     if creator is not None:
         GroupMember.objects.create(group=group, user=creator, access_level=AccessLevel.OWNER)
     return group
@@ -137,7 +151,7 @@ def project_create(
     if Project.objects.filter(Q(full_path__iexact=full_path)).exists() or Group.objects.filter(
         full_path__iexact=full_path
     ).exists():
-        raise BadRequest("path has already been taken")
+        raise BadRequest("path has already been taken", field="path", field_message=PATH_TAKEN)
     try:
         with transaction.atomic():
             return Project.objects.create(
@@ -145,7 +159,8 @@ def project_create(
                 visibility=visibility, description=description,
             )
     except IntegrityError as error:
-        raise BadRequest("path has already been taken") from error
+        raise BadRequest("path has already been taken", field="path",
+                         field_message=PATH_TAKEN) from error
 
 
 Actor = Principal | User | None  # who acts, for the audit log (None: the system)
@@ -277,6 +292,25 @@ def _retree(old: str, new: str) -> None:
         )
 
 
+def _check_children_visibility(group: Group, visibility: int) -> None:
+    # GitLab refuses to make a group less visible than a subgroup or project inside it.
+    label = Visibility(visibility).label
+    if group.children.filter(visibility__gt=visibility).exists():
+        raise BadRequest(
+            f"visibility {label} is not allowed since there are sub-groups with higher "
+            "visibility", field="visibility",
+            field_message=f"Visibility level {label} is not allowed since there are "
+                          "sub-groups with higher visibility.",
+        )
+    if group.projects.filter(visibility__gt=visibility).exists():
+        raise BadRequest(
+            f"visibility {label} is not allowed since this group contains projects with "
+            "higher visibility", field="visibility",
+            field_message=f"Visibility level {label} is not allowed since this group "
+                          "contains projects with higher visibility.",
+        )
+
+
 @transaction.atomic
 def group_update(
     *, group: Group, actor: Actor = None, **fields: Unpack[NamespaceChanges]
@@ -288,6 +322,7 @@ def group_update(
             setattr(group, name, value)
     if (visibility := fields.get("visibility")) is not None:
         _check_visibility(int(visibility), group.parent)
+        _check_children_visibility(group, int(visibility))
         group.visibility = visibility
     path = fields.get("path")
     if path and path != group.path:
@@ -295,13 +330,26 @@ def group_update(
         old = group.full_path
         new = f"{group.parent.full_path}/{path}" if group.parent else str(path)
         if Group.objects.filter(full_path__iexact=new).exclude(pk=group.pk).exists():
-            raise BadRequest("Failed to save group {:path=>[\"has already been taken\"]}")
+            raise BadRequest("Failed to save group {:path=>[\"has already been taken\"]}",
+                             field="path", field_message=PATH_TAKEN)
         group.path = str(path)
         group.save()
         _retree(old, new)
         group.refresh_from_db()
         return group
     group.save()
+    return group
+
+
+@transaction.atomic
+def group_settings_update(
+    *, group: Group, name: str, description: str, visibility: int, forwarding: bool | None
+) -> Group:
+    """A group's settings page at once: name, description, visibility, and forwarding of
+    PyPI misses for the group and what lies below it (None: as the parent, or the instance)."""
+    group = group_update(group=group, name=name, description=description, visibility=visibility)
+    group.pypi_package_requests_forwarding = forwarding
+    group.save(update_fields=["pypi_package_requests_forwarding"])
     return group
 
 
@@ -329,7 +377,7 @@ def project_update(
         _check_path(str(path))
         full_path = f"{project.namespace.full_path}/{path}"
         if Project.objects.filter(full_path__iexact=full_path).exclude(pk=project.pk).exists():
-            raise BadRequest("path has already been taken")
+            raise BadRequest("path has already been taken", field="path", field_message=PATH_TAKEN)
         project.path, project.full_path = str(path), full_path
     project.save()
     return project

@@ -203,6 +203,11 @@ SPECTACULAR_SETTINGS = {
     # Views with nested Input/Output serializers are described by hand where it matters;
     # generation hints about the rest are not worth a log line per request.
     "DISABLE_ERRORS_AND_WARNINGS": True,
+    # Every operation's refusals (400, 401, 403, 404, 409, 429) with GitLab's error body.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "registry.http.openapi.document_errors",
+    ],
 }
 
 LOGGING = {

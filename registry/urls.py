@@ -10,10 +10,13 @@ from auth_tokens.web import views as token_views
 from packages_pypi.web import lifecycle as lifecycle_views
 from packages_pypi.web import namespaces as namespace_views
 from packages_pypi.web import views as package_views
+from projects.web import views as project_views
 from registry import views
 
 # A database that cannot be reached answers 503 with Retry-After, not 500.
 handler500 = "registry.views.server_error"
+# An /api/ route that does not exist answers GitLab's JSON 404, not the page.
+handler404 = "registry.views.not_found"
 
 
 _SEGMENT = r"[A-Za-z0-9_][A-Za-z0-9_.\-]*"
@@ -47,6 +50,23 @@ urlpatterns = [
          name="personal_access_tokens"),
     path("-/user_settings/personal_access_tokens/<int:token_id>/revoke",
          token_views.personal_access_token_revoke, name="personal_access_token_revoke"),
+    # Creating and managing groups, projects and members (GitLab's page paths).
+    path("groups/new", project_views.group_new, name="group_new"),
+    path("projects/new", project_views.project_new, name="project_new"),
+    re_path(rf"^groups/{GROUP_PATH}/-/group_members$", project_views.members,
+            {"kind": "group"}, name="group_members"),
+    re_path(rf"^groups/{GROUP_PATH}/-/group_members/(?P<user_id>\d+)$",
+            project_views.member_update, {"kind": "group"}, name="group_member_update"),
+    re_path(rf"^groups/{GROUP_PATH}/-/group_members/(?P<user_id>\d+)/remove$",
+            project_views.member_remove, {"kind": "group"}, name="group_member_remove"),
+    re_path(rf"^groups/{GROUP_PATH}/-/edit$", project_views.group_edit, name="group_edit"),
+    re_path(rf"^{FULL_PATH}/-/project_members$", project_views.members,
+            {"kind": "project"}, name="project_members"),
+    re_path(rf"^{FULL_PATH}/-/project_members/(?P<user_id>\d+)$",
+            project_views.member_update, {"kind": "project"}, name="project_member_update"),
+    re_path(rf"^{FULL_PATH}/-/project_members/(?P<user_id>\d+)/remove$",
+            project_views.member_remove, {"kind": "project"}, name="project_member_remove"),
+    re_path(rf"^{FULL_PATH}/edit$", project_views.project_edit, name="project_edit"),
     # GitLab also names a group `/groups/<path>`; its page lives at `/<path>`.
     re_path(rf"^groups/{GROUP_PATH}$", RedirectView.as_view(url="/%(full_path)s")),
     re_path(rf"^groups/{GROUP_PATH}/-/packages$", package_views.group_packages,

@@ -65,3 +65,11 @@ def _database_unavailable(error: BaseException | None) -> bool:
             return True
         error = error.__cause__ or error.__context__
     return False
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler404: under /api/ a route that does not exist answers GitLab's JSON
+    (`{"error": "404 Not Found"}`), which python-gitlab reads; pages keep the 404 page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": "404 Not Found"}, status=404)
+    return defaults.page_not_found(request, exception)

@@ -4,7 +4,7 @@ from django.urls import re_path
 
 from auth_tokens.api import trusted_publishers, views
 
-OWNER = r"^(?P<kind>projects|groups)/(?P<ref>.+)"
+OWNER = r"^(?P<kind>(?:projects|groups))/(?P<ref>.+)"
 
 urlpatterns = [
     re_path(
@@ -13,11 +13,11 @@ urlpatterns = [
     ),
     re_path(r"^personal_access_tokens$", views.PersonalAccessTokenListApi.as_view()),
     re_path(
-        r"^personal_access_tokens/(?P<token_id>self|\d+)/rotate$",
+        r"^personal_access_tokens/(?P<token_id>(?:self|\d+))/rotate$",
         views.PersonalAccessTokenRotateApi.as_view(),
     ),
     re_path(
-        r"^personal_access_tokens/(?P<token_id>self|\d+)$",
+        r"^personal_access_tokens/(?P<token_id>(?:self|\d+))$",
         views.PersonalAccessTokenDetailApi.as_view(),
     ),
     re_path(rf"{OWNER}/deploy_tokens/(?P<token_id>\d+)$", views.DeployTokenDetailApi.as_view()),

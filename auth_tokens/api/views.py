@@ -8,6 +8,8 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -29,24 +31,37 @@ ROTATED_LIFETIME = datetime.timedelta(days=7)
 class PersonalAccessTokenOutput(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
-    description = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
     revoked = serializers.BooleanField()
     active = serializers.BooleanField()
     created_at = GitLabDateTimeField()
     scopes = serializers.ListField(child=serializers.CharField())
     user_id = serializers.IntegerField()
-    last_used_at = GitLabDateTimeField()
+    last_used_at = GitLabDateTimeField(allow_null=True)
     expires_at = serializers.DateField(allow_null=True)
+
+
+class PersonalAccessTokenWithSecretOutput(PersonalAccessTokenOutput):
+    """The create and rotate answers: the only two that carry the secret."""
+
+    token = serializers.CharField()
 
 
 class DeployTokenOutput(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     username = serializers.CharField()
-    expires_at = GitLabDateTimeField()
+    expires_at = GitLabDateTimeField(allow_null=True)
     scopes = serializers.ListField(child=serializers.CharField())
     revoked = serializers.BooleanField()
     expired = serializers.BooleanField(source="is_expired")
+
+
+class DeployTokenWithSecretOutput(DeployTokenOutput):
+    token = serializers.CharField()
+
+
+_PAGES = [OpenApiParameter("page", int), OpenApiParameter("per_page", int)]
 
 
 def _with_secret(data: dict[str, Any], secret: str) -> dict[str, Any]:
@@ -76,12 +91,14 @@ def _pat_for(principal: Principal, token_id: str) -> PersonalAccessToken:
 class UserPersonalAccessTokenCreateApi(APIView):
     """POST /users/:id/personal_access_tokens (admin): answers the secret once, with 201."""
 
+    @extend_schema_serializer(component_name="PersonalAccessTokenCreateInput")
     class InputSerializer(serializers.Serializer):
         name = serializers.CharField()
         scopes = serializers.ListField(child=serializers.CharField(), allow_empty=False)
         expires_at = serializers.DateField(required=False, allow_null=True)
         description = serializers.CharField(required=False, allow_blank=True, default="")
 
+    @extend_schema(request=InputSerializer, responses={201: PersonalAccessTokenWithSecretOutput})
     def post(self, request: Request, user_id: str) -> Response:
         principal = admin_principal(request)
         user = _user_or_404(user_id)
@@ -95,6 +112,13 @@ class UserPersonalAccessTokenCreateApi(APIView):
 class PersonalAccessTokenListApi(APIView):
     """GET /personal_access_tokens: everyone's for admins (`user_id` filter), else one's own."""
 
+    @extend_schema(
+        parameters=[OpenApiParameter("user_id", int, description="Admins: one user's tokens"),
+                    OpenApiParameter("revoked", OpenApiTypes.BOOL),
+                    OpenApiParameter("state", str, enum=["active", "inactive"]),
+                    OpenApiParameter("search", str, description="In the name"), *_PAGES],
+        responses={200: PersonalAccessTokenOutput(many=True)},
+    )
     def get(self, request: Request) -> Response:
         principal = signed_in_principal(request)
         tokens = PersonalAccessToken.objects.order_by("id")
@@ -127,10 +151,12 @@ def _filter_pats(request: Request, tokens: QuerySet) -> QuerySet:
 class PersonalAccessTokenDetailApi(APIView):
     """GET and DELETE /personal_access_tokens/:id and /self; a revoked row stays visible."""
 
+    @extend_schema(responses={200: PersonalAccessTokenOutput})
     def get(self, request: Request, token_id: str) -> Response:
         token = _pat_for(signed_in_principal(request), token_id)
         return Response(PersonalAccessTokenOutput(token).data)
 
+    @extend_schema(responses={204: None})
     def delete(self, request: Request, token_id: str) -> Response:
         principal = signed_in_principal(request)
         token = _pat_for(principal, token_id)
@@ -141,9 +167,11 @@ class PersonalAccessTokenDetailApi(APIView):
 class PersonalAccessTokenRotateApi(APIView):
     """POST /personal_access_tokens/:id/rotate: revoke it, answer a new one (200, secret once)."""
 
+    @extend_schema_serializer(component_name="PersonalAccessTokenRotateInput")
     class InputSerializer(serializers.Serializer):
         expires_at = serializers.DateField(required=False, allow_null=True)
 
+    @extend_schema(request=InputSerializer, responses={200: PersonalAccessTokenWithSecretOutput})
     def post(self, request: Request, token_id: str) -> Response:
         principal = signed_in_principal(request)
         token = _pat_for(principal, token_id)
@@ -170,12 +198,17 @@ def _deploy_tokens(owner: Project | Group) -> QuerySet[DeployToken]:
 class DeployTokenListCreateApi(APIView):
     """GET and POST /projects/:id/deploy_tokens and /groups/:id/deploy_tokens."""
 
+    @extend_schema_serializer(component_name="DeployTokenCreateInput")
     class InputSerializer(serializers.Serializer):
         name = serializers.CharField()
         scopes = serializers.ListField(child=serializers.CharField(), allow_empty=False)
         expires_at = serializers.DateTimeField(required=False, allow_null=True)
         username = serializers.CharField(required=False, allow_blank=True, default="")
 
+    @extend_schema(
+        parameters=[OpenApiParameter("active", OpenApiTypes.BOOL), *_PAGES],
+        responses={200: DeployTokenOutput(many=True)},
+    )
     def get(self, request: Request, kind: str, ref: str) -> Response:
         tokens = _deploy_tokens(_owner(user_principal(request), kind, ref))
         if query_bool(request, "active"):
@@ -184,6 +217,7 @@ class DeployTokenListCreateApi(APIView):
             )
         return paginated(request, tokens, many(DeployTokenOutput))
 
+    @extend_schema(request=InputSerializer, responses={201: DeployTokenWithSecretOutput})
     def post(self, request: Request, kind: str, ref: str) -> Response:
         owner = _owner(user_principal(request), kind, ref)
         data = validated(self.InputSerializer, request)
@@ -203,9 +237,11 @@ class DeployTokenDetailApi(APIView):
             raise NotFound("Deploy Token")
         return token
 
+    @extend_schema(responses={200: DeployTokenOutput})
     def get(self, request: Request, kind: str, ref: str, token_id: str) -> Response:
         return Response(DeployTokenOutput(self._token(request, kind, ref, token_id)).data)
 
+    @extend_schema(responses={204: None})
     def delete(self, request: Request, kind: str, ref: str, token_id: str) -> Response:
         services.token_revoke(
             token=self._token(request, kind, ref, token_id), actor=principal_of(request)
@@ -220,7 +256,11 @@ class CiJobOutput(serializers.Serializer):
     project_id = serializers.IntegerField()
     user_id = serializers.IntegerField()
     created_at = GitLabDateTimeField()
-    finished_at = GitLabDateTimeField()
+    finished_at = GitLabDateTimeField(allow_null=True)
+
+
+class CiJobWithSecretOutput(CiJobOutput):
+    token = serializers.CharField()
 
 
 class CiJobCreateApi(APIView):
@@ -230,11 +270,13 @@ class CiJobCreateApi(APIView):
     have more access to the project than the caller (a job token carries its user's rights).
     """
 
+    @extend_schema_serializer(component_name="CiJobCreateInput")
     class InputSerializer(serializers.Serializer):
         user_id = serializers.IntegerField(required=False)
         username = serializers.CharField(required=False)
         name = serializers.CharField(required=False, allow_blank=True, default="")
 
+    @extend_schema(request=InputSerializer, responses={201: CiJobWithSecretOutput})
     def post(self, request: Request, ref: str) -> Response:
         principal = user_principal(request)
         project = access_project(principal, ref, Ability.ADMIN_PROJECT)
@@ -256,9 +298,11 @@ class CiJobCreateApi(APIView):
 class CiJobFinishApi(APIView):
     """POST /jobs/:id/finish {status}: the job token stops working at once."""
 
+    @extend_schema_serializer(component_name="CiJobFinishInput")
     class InputSerializer(serializers.Serializer):
         status = serializers.CharField(required=False, default=CiJob.Status.SUCCESS)
 
+    @extend_schema(request=InputSerializer, responses={200: CiJobOutput})
     def post(self, request: Request, job_id: str) -> Response:
         principal = user_principal(request)
         job = CiJob.objects.filter(pk=int(job_id)).first()

@@ -28,6 +28,7 @@ from packages_pypi.name_status import name_status_get, name_status_in
 from packages_pypi.protocol import index_cache, simple
 from packages_pypi.protocol.delivery import conditional_file_response, serve_file
 from packages_pypi.protocol.forwarding import upstream_url_for
+from packages_pypi.protocol.schema import detail_schema, file_schema, index_schema, upload_schema
 from packages_pypi.protocol.upload import receive_upload
 from packages_pypi.services import package_file_add
 from projects.access import (
@@ -124,6 +125,7 @@ class ProjectUpload(ProtocolView):
 
     http_method_names = ["post"]
 
+    @upload_schema
     def post(self, request: Request, ref: str) -> Response:
         principal = principal_of(request)
         project = access_project(principal, ref, Ability.CREATE_PACKAGE)
@@ -134,6 +136,7 @@ class ProjectUpload(ProtocolView):
 
 
 class ProjectIndex(PageView):
+    @index_schema
     def get(self, request: Request, ref: str) -> HttpResponse:
         principal = principal_of(request)
         project = access_project(principal, ref, Ability.READ_PACKAGE)
@@ -146,6 +149,7 @@ class ProjectIndex(PageView):
 
 
 class ProjectDetail(PageView):
+    @detail_schema
     def get(self, request: Request, ref: str, name: str) -> HttpResponse:
         principal = principal_of(request)
         project = access_project(principal, ref, Ability.READ_PACKAGE)
@@ -175,6 +179,7 @@ class ProjectDetail(PageView):
 
 
 class ProjectFile(ProtocolView):
+    @file_schema
     def get(self, request: Request, ref: str, sha256: str, filename: str) -> HttpResponseBase:
         principal = principal_of(request)
         project = access_project(principal, ref, Ability.READ_PACKAGE)
@@ -183,6 +188,7 @@ class ProjectFile(ProtocolView):
 
 
 class GroupIndex(PageView):
+    @index_schema
     def get(self, request: Request, ref: str) -> HttpResponse:
         principal = principal_of(request)
         group = access_group(principal, ref, Ability.READ_PACKAGE)
@@ -196,6 +202,7 @@ class GroupIndex(PageView):
 
 
 class GroupDetail(PageView):
+    @detail_schema
     def get(self, request: Request, ref: str, name: str) -> HttpResponse:
         principal = principal_of(request)
         group = access_group(principal, ref, Ability.READ_PACKAGE)
@@ -219,6 +226,7 @@ class GroupDetail(PageView):
 
 
 class GroupFile(ProtocolView):
+    @file_schema
     def get(self, request: Request, ref: str, sha256: str, filename: str) -> HttpResponseBase:
         principal = principal_of(request)
         group = access_group(principal, ref, Ability.READ_PACKAGE)

@@ -65,6 +65,9 @@ def _group_show(request: HttpRequest, principal: Principal, group: Group) -> Htt
             selectors.group_projects_visible(principal, group)
         ),
         "can_manage_tokens": group_may_manage_deploy_tokens(principal, group),
+        "can_admin": can(principal, Ability.ADMIN_GROUP, group),
+        "can_create_subgroup": can(principal, Ability.CREATE_SUBGROUP, group),
+        "can_create_project": can(principal, Ability.CREATE_PROJECT, group),
         "group_install": group_install_snippet(
             base_url=base_url(request), principal=principal, group=group
         ),

@@ -358,6 +358,34 @@ def access_project(principal: Principal, ref: str | int, ability: Ability) -> Pr
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def group_role_needed(ability: Ability) -> int | None:
+    """The least role a member needs in a group for `ability` (None: no role grants it)."""
+    return _GROUP_ROLE_NEEDED.get(ability)
+
+
+def _members_ability(subject: type[Project] | type[Group], *, manage: bool) -> Ability:
+    # A project's maintainers manage its members, a group's owners the group's (GitLab's
+    # admin_project_member / admin_group_member); whoever reads the thing sees its members.
+    if subject is Project:
+        return Ability.ADMIN_PROJECT if manage else Ability.READ_PROJECT
+    return Ability.ADMIN_GROUP if manage else Ability.READ_GROUP
+
+
+def can_manage_members(principal: Principal, subject: Project | Group) -> bool:
+    """Whether `principal` may add, change and remove members of `subject` at all."""
+    return can(principal, _members_ability(type(subject), manage=True), subject)
+
+
+def access_members_of(
+    principal: Principal, kind: str, ref: str | int, *, manage: bool
+) -> Project | Group:
+    """The project (`kind` "projects") or group whose members `principal` may list, or with
+    `manage` add, change and remove; raises as access_project."""
+    if kind == "projects":
+        return access_project(principal, ref, _members_ability(Project, manage=manage))
+    return access_group(principal, ref, _members_ability(Group, manage=manage))
+
+
 def access_group(principal: Principal, ref: str | int, ability: Ability) -> Group:
     """The group `ref` names, if `principal` may do `ability` to it; raises as access_project."""
     group = group_get_by_ref(ref)

@@ -15,7 +15,13 @@ from projects.access.memberships import (
     member_project_ids,
     member_project_paths,
 )
-from projects.access.policy import PACKAGE_SCOPES, Ability, can, shown_levels
+from projects.access.policy import (
+    PACKAGE_SCOPES,
+    Ability,
+    can,
+    group_role_needed,
+    shown_levels,
+)
 from projects.models import Group, Project, path_prefixes
 from projects.principals import Principal, PrincipalKind
 from projects.roles import AccessLevel, FeatureAccess
@@ -81,6 +87,22 @@ def member_groups_filter(principal: Principal, *, min_level: int = AccessLevel.G
     if principal.user is None:
         return NOTHING
     return _in_or_below(member_group_paths(principal.user, min_level=min_level))
+
+
+def groups_allowing(principal: Principal, ability: Ability) -> QuerySet[Group]:
+    """The groups where a user may do a role-granted write `ability` (create a project or a
+    subgroup, administer): `can(principal, ability, group)` as one query, for a form's choices.
+    Not for reads, which visibility grants too (`readable_groups`).
+
+    Only a signed-in person acting as themself gets any: tokens never create groups or projects
+    through the web forms, and deploy and job tokens hold no such ability at all.
+    """
+    needed = group_role_needed(ability)
+    if principal.kind is not PrincipalKind.USER or _blocked(principal) or needed is None:
+        return Group.objects.none()
+    if _admin(principal):
+        return Group.objects.all()
+    return Group.objects.filter(member_groups_filter(principal, min_level=needed))
 
 
 def visible_projects(principal: Principal) -> QuerySet[Project]:

@@ -6,27 +6,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from projects import services
-from projects.access import Ability, access_group, access_member_change, access_project
+from projects import selectors, services
+from projects.access import access_member_change, access_members_of
 from projects.api.serializers import MemberOutput
 from projects.api.support import admin_principal, user_principal
 from projects.models import ApplicationSettings, Group, GroupMember, Project, ProjectMember, User
-from projects.principals import Principal
 from projects.roles import AccessLevel
 from registry.http.api import ParameterError, many, paginated, validated
 from registry.http.exceptions import NotFound
 
 
-def _subject(principal: Principal, kind: str, ref: str, ability: Ability) -> Project | Group:
-    """The project or group of a members route, checked for `ability` on the right kind."""
-    if kind == "projects":
-        return access_project(principal, ref, ability)
-    group_ability = Ability.READ_GROUP if ability is Ability.READ_PROJECT else Ability.ADMIN_GROUP
-    return access_group(principal, ref, group_ability)
-
-
 def _member_or_404(subject: Project | Group, user_id: str) -> ProjectMember | GroupMember:
-    member = subject.members.select_related("user").filter(user_id=user_id).first()
+    member = selectors.member_of(subject, user_id)
     if member is None:
         raise NotFound("Member")
     return member
@@ -50,15 +41,15 @@ class MemberListCreateApi(APIView):
     )
     def get(self, request: Request, kind: str, ref: str) -> Response:
         principal = user_principal(request)
-        subject = _subject(principal, kind, ref, Ability.READ_PROJECT)
-        members = subject.members.select_related("user").order_by("user_id")
+        subject = access_members_of(principal, kind, ref, manage=False)
+        members = selectors.members_of(subject)
         context = {"request": request}
         return paginated(request, members, many(MemberOutput, context))
 
     @extend_schema(request=InputSerializer, responses={201: MemberOutput})
     def post(self, request: Request, kind: str, ref: str) -> Response:
         principal = user_principal(request)
-        subject = _subject(principal, kind, ref, Ability.ADMIN_PROJECT)
+        subject = access_members_of(principal, kind, ref, manage=True)
         data = validated(self.InputSerializer, request)
         access_member_change(principal, subject, old_level=None, new_level=data["access_level"])
         member = services.member_create(
@@ -72,7 +63,7 @@ def _user(data: dict) -> User:
     if "user_id" in data:
         user = User.objects.filter(pk=data["user_id"]).first()
     elif "username" in data:
-        user = User.objects.filter(username__iexact=data["username"]).first()
+        user = selectors.user_by_username(data["username"])
     else:
         raise ParameterError(
             "user_id, username are missing, exactly one parameter must be provided"
@@ -95,13 +86,13 @@ class MemberDetailApi(APIView):
     @extend_schema(responses={200: MemberOutput})
     def get(self, request: Request, kind: str, ref: str, user_id: str) -> Response:
         principal = user_principal(request)
-        member = _member_or_404(_subject(principal, kind, ref, Ability.READ_PROJECT), user_id)
+        member = _member_or_404(access_members_of(principal, kind, ref, manage=False), user_id)
         return Response(MemberOutput(member, context={"request": request}).data)
 
     @extend_schema(request=InputSerializer, responses={200: MemberOutput})
     def put(self, request: Request, kind: str, ref: str, user_id: str) -> Response:
         principal = user_principal(request)
-        subject = _subject(principal, kind, ref, Ability.ADMIN_PROJECT)
+        subject = access_members_of(principal, kind, ref, manage=True)
         member = _member_or_404(subject, user_id)
         data = validated(self.InputSerializer, request)
         access_member_change(
@@ -116,7 +107,7 @@ class MemberDetailApi(APIView):
     @extend_schema(responses={204: None})
     def delete(self, request: Request, kind: str, ref: str, user_id: str) -> Response:
         principal = user_principal(request)
-        subject = _subject(principal, kind, ref, Ability.ADMIN_PROJECT)
+        subject = access_members_of(principal, kind, ref, manage=True)
         member = _member_or_404(subject, user_id)
         access_member_change(principal, subject, old_level=member.access_level, new_level=None)
         services.member_remove(member=member, actor=principal)

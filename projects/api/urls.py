@@ -11,7 +11,7 @@ from drf_spectacular.views import SpectacularJSONAPIView
 
 from projects.api import audit_events, instance, members, namespaces, views
 
-SUBJECT = r"^(?P<kind>projects|groups)/(?P<ref>.+)"
+SUBJECT = r"^(?P<kind>(?:projects|groups))/(?P<ref>.+)"
 
 urlpatterns = [
     re_path(r"^openapi\.json$", SpectacularJSONAPIView.as_view(), name="openapi"),

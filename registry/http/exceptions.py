@@ -24,9 +24,17 @@ class RegistryError(Exception):
 class BadRequest(RegistryError):
     """400: the request is malformed; GitLab prefixes the reason with '400 Bad request - '."""
 
-    def __init__(self, reason: str | None = None, **kwargs: object) -> None:
+    def __init__(
+        self, reason: str | None = None, *, field: str | None = None,
+        field_message: str | None = None, **kwargs: object,
+    ) -> None:
         message = f"400 Bad request - {reason}" if reason else "400 Bad request"
         super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.reason = reason or ""
+        # For a web form: the field at fault and GitLab's validation message for it, as its
+        # pages word it ("Path has already been taken"), which the API's message may not be.
+        self.field = field
+        self.field_message = field_message or self.reason
 
 
 class Unauthorized(RegistryError):
@@ -47,6 +55,7 @@ class Forbidden(RegistryError):
 
     def __init__(self, reason: str | None = None) -> None:
         super().__init__(f"403 Forbidden - {reason}" if reason else None)
+        self.reason = reason or ""
 
 
 class NotFound(RegistryError):

@@ -21,6 +21,7 @@ from projects.access import (
     Ability,
     access_level,
     can,
+    groups_allowing,
     member_groups_filter,
     member_projects_filter,
     packages_readable_filter,
@@ -299,6 +300,17 @@ def test_every_query_form_lists_what_can_allows(tree, kind):
         assert _paths(Project.objects.filter(under)) == expected, group.full_path
     everywhere = Project.objects.filter(packages_readable_filter(principal))
     assert _paths(everywhere) == _allowed(principal, Ability.READ_PACKAGE, tree.projects)
+
+
+@pytest.mark.parametrize("kind", PRINCIPAL_KINDS)
+def test_the_groups_a_form_offers_are_those_can_allows(tree, kind):
+    # The web forms' choices (where to create a project or a subgroup) come from this form.
+    principal = _caller(kind, tree).principal
+    tree.fresh()
+
+    for ability in (Ability.CREATE_PROJECT, Ability.CREATE_SUBGROUP, Ability.ADMIN_GROUP):
+        expected = _allowed(principal, ability, tree.groups)
+        assert _paths(groups_allowing(principal, ability)) == expected, ability
 
 
 @pytest.mark.parametrize("kind", PRINCIPAL_KINDS)

@@ -46,6 +46,15 @@ PAGES = {
     "personal access tokens": ("/-/user_settings/personal_access_tokens",
                                (SIGN_IN, 200, 200, 200, 200, 200)),
     "dashboard": ("/", (200,) * 6),
+    # The pages that create and manage (issue 15): project members are listed to its readers,
+    # managed by its maintainers; the group's settings are its owners' (here: the admin's).
+    "new group": ("/groups/new", (SIGN_IN, 200, 200, 200, 200, 200)),
+    "new project": ("/projects/new", (SIGN_IN, 200, 200, 200, 200, 200)),
+    "project members": ("/acme/tools/-/project_members", READERS),
+    "project settings": ("/acme/tools/edit", MAINTAINERS),
+    "group members": ("/groups/acme/-/group_members", READERS),
+    "group settings": ("/groups/acme/-/edit", (SIGN_IN, 404, 404, 404, 404, 200)),
+    "new subgroup": ("/groups/new?parent_id={group}", (SIGN_IN, 404, 404, 404, 404, 200)),
     "sign in": ("/users/sign_in", (200, 302, 302, 302, 302, 302)),
 }
 CASES = [
@@ -59,7 +68,7 @@ CASES = [
 def test_each_page_answers_each_viewer_as_the_access_policy_says(
     client, world, url, viewer, expected
 ):
-    url = url.format(package=world.package.pk, file=world.file.pk)
+    url = url.format(package=world.package.pk, file=world.file.pk, group=world.group.pk)
     assert _outcome(_get(client, world, viewer, url)) == expected
 
 
