@@ -129,3 +129,11 @@ class PackageFile(models.Model):
 
     def __str__(self) -> str:
         return self.file_name
+
+
+# The upstream proxy's own models (issue 11), in its package; imported here for Django.
+from packages_pypi.upstream.models import (  # noqa: E402, F401
+    UpstreamEvent,
+    UpstreamFile,
+    UpstreamPage,
+)

@@ -22,12 +22,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from packages_pypi import selectors
-from packages_pypi.models import Package
-from packages_pypi.protocol import index_cache, simple
+from packages_pypi.models import Package, PackageFile
+from packages_pypi.protocol import index_cache, proxy, simple
 from packages_pypi.protocol.delivery import conditional_file_response, serve_file
-from packages_pypi.protocol.forwarding import upstream_url_for
+from packages_pypi.protocol.forwarding import forwardable_name, upstream_url_for
 from packages_pypi.protocol.upload import receive_upload
 from packages_pypi.services import package_file_add
+from packages_pypi.upstream.config import upstream_config
 from projects.access import (
     Ability,
     access_group,
@@ -147,27 +148,32 @@ class ProjectDetail(PageView):
         normalized = canonicalize_name(name)
         renderer = request.accepted_renderer
 
+        files_url = _absolute(request, f"projects/{project.pk}/packages/pypi/files")
+
         def render() -> HttpResponse:
             files = selectors.file_entries(project, normalized)
             if not files:
-                return _miss(principal, project.namespace, name)
+                raise _Miss()
             return simple.page_response(simple.ProjectPage(
-                files, normalized_name=normalized,
-                files_url=_absolute(request, f"projects/{project.pk}/packages/pypi/files"),
+                files, normalized_name=normalized, files_url=files_url,
             ), renderer)
 
         key = index_cache.page_key(
             request, "project", normalized, project.pk, project.packages_serial,
             renderer.media_type,
         )
-        return index_cache.cached_page(request, principal, key, render)
+        try:
+            return index_cache.cached_page(request, principal, key, render)
+        except _Miss:
+            # Outside the page cache: an upstream page lives by the upstream's TTL.
+            return _miss(request, principal, project.namespace, name, files_url)
 
 
 class ProjectFile(ProtocolView):
     def get(self, request: Request, ref: str, sha256: str, filename: str) -> HttpResponseBase:
         principal = principal_of(request)
         project = access_project(principal, ref, Ability.READ_PACKAGE)
-        return _download(request, project, sha256, filename)
+        return _download(request, principal, project.namespace, project, sha256, filename)
 
 
 class GroupIndex(PageView):
@@ -190,13 +196,11 @@ class GroupDetail(PageView):
         # Driven by the name: only projects holding it are checked, however large the group.
         normalized = canonicalize_name(name)
         files = selectors.file_entries(readable_projects_filter(principal, group), normalized)
+        files_url = _absolute(request, f"groups/{group.pk}/-/packages/pypi/files")
         if not files:
-            return _miss(principal, group, name)
+            return _miss(request, principal, group, name, files_url)
         return index_cache.conditional(request, principal, simple.page_response(
-            simple.ProjectPage(
-                files, normalized_name=normalized,
-                files_url=_absolute(request, f"groups/{group.pk}/-/packages/pypi/files"),
-            ),
+            simple.ProjectPage(files, normalized_name=normalized, files_url=files_url),
             request.accepted_renderer,
         ))
 
@@ -206,7 +210,10 @@ class GroupFile(ProtocolView):
         principal = principal_of(request)
         group = access_group(principal, ref, Ability.READ_PACKAGE)
         # GitLab skips per-project checks here ("the sha256 is the protection"); we don't.
-        return _download(request, readable_projects_filter(principal, group), sha256, filename)
+        return _download(
+            request, principal, group, readable_projects_filter(principal, group), sha256,
+            filename,
+        )
 
 
 def _serials(projects: QuerySet[Project]) -> list[tuple[int, int]]:
@@ -233,30 +240,54 @@ def _absolute(request: Request, path: str) -> str:
     return request.build_absolute_uri(f"/api/v4/{path}")
 
 
-def _miss(principal: Principal, group: Group, requested_name: str) -> HttpResponse:
-    upstream = upstream_url_for(principal=principal, group=group, requested_name=requested_name)
-    if upstream is None:
+class _Miss(Exception):
+    """The name has no file in scope: the page is the upstream's business, not the cache's."""
+
+
+def _miss(
+    request: Request, principal: Principal, group: Group, requested_name: str, files_url: str
+) -> HttpResponse:
+    """404, GitLab's redirect, or the upstream's page through our proxy (issue 11)."""
+    config = upstream_config(group)
+    if not config.proxy:
+        upstream = upstream_url_for(
+            principal=principal, group=group, requested_name=requested_name
+        )
+        if upstream is None:
+            raise NotFound("Package")
+        return HttpResponseRedirect(upstream)
+    name = forwardable_name(principal=principal, group=group, requested_name=requested_name)
+    if name is None:
         raise NotFound("Package")
-    return HttpResponseRedirect(upstream)
+    return proxy.proxied_page(
+        request._request, principal, group=group, name=name,
+        renderer=request.accepted_renderer, files_url=files_url, config=config,
+    )
 
 
-def _download(request: Request, scope: Scope, sha256: str, filename: str) -> HttpResponseBase:
-    if filename.endswith(METADATA_SUFFIX):
-        # No distribution is named *.metadata (they end in .whl, .tar.gz or .zip).
-        return _core_metadata(request, scope, sha256, filename.removesuffix(METADATA_SUFFIX))
-    package_file = selectors.file_for_download(scope, sha256, filename)
+def _download(
+    request: Request, principal: Principal, group: Group, scope: Scope, sha256: str,
+    filename: str,
+) -> HttpResponseBase:
+    metadata = filename.endswith(METADATA_SUFFIX)
+    # No distribution is named *.metadata (they end in .whl, .tar.gz or .zip).
+    distribution = filename.removesuffix(METADATA_SUFFIX)
+    package_file = selectors.file_for_download(scope, sha256, distribution)
     if package_file is None:
-        raise NotFound("Package")
+        # Not ours: perhaps an upstream file our proxied page listed.
+        return proxy.proxied_file(
+            request._request, principal, group=group, sha256=sha256, filename=distribution,
+            metadata=metadata,
+        )
+    if metadata:
+        return _core_metadata(request, package_file)
     _record_download(package_file.package)
     return serve_file(request._request, package_file)
 
 
-def _core_metadata(
-    request: Request, scope: Scope, sha256: str, filename: str
-) -> HttpResponse:
+def _core_metadata(request: Request, package_file: PackageFile) -> HttpResponse:
     """PEP 658: `<file URL>.metadata` is the distribution's METADATA file."""
-    package_file = selectors.file_for_download(scope, sha256, filename)
-    if package_file is None or not package_file.core_metadata:
+    if not package_file.core_metadata:
         raise NotFound("Package")
     response = HttpResponse(bytes(package_file.core_metadata), content_type="text/plain")
     response["ETag"] = f'"{package_file.core_metadata_sha256}"'
