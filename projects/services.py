@@ -49,6 +49,21 @@ class NamespaceChanges(TypedDict, total=False):
     path: str | None
     visibility: int | None
     description: str | None
+    # The upstream proxy's overrides (groups only; None inherits).
+    pypi_package_requests_forwarding: bool | None
+    pypi_package_requests_forwarding_mode: str | None
+    pypi_upstream_min_release_age_hours: int | None
+    pypi_upstream_allowlist_only: bool | None
+    pypi_upstream_blocklist: str
+    pypi_upstream_allowlist: str
+    pypi_upstream_age_exemptions: str
+
+
+_GROUP_UPSTREAM_FIELDS = (
+    "pypi_package_requests_forwarding", "pypi_package_requests_forwarding_mode",
+    "pypi_upstream_min_release_age_hours", "pypi_upstream_allowlist_only",
+    "pypi_upstream_blocklist", "pypi_upstream_allowlist", "pypi_upstream_age_exemptions",
+)
 
 
 def _check_path(path: str) -> None:
@@ -236,10 +251,13 @@ def _retree(old: str, new: str) -> None:
 
 @transaction.atomic
 def group_update(*, group: Group, **fields: Unpack[NamespaceChanges]) -> Group:
-    """Change a group's name, path, description or visibility (partial)."""
+    """Change a group's name, path, description, visibility or upstream overrides (partial)."""
     for name in ("name", "description"):
         if (value := fields.get(name)) is not None:
             setattr(group, name, value)
+    for name in _GROUP_UPSTREAM_FIELDS:
+        if name in fields:  # None is a value here: inherit again
+            setattr(group, name, fields[name])  # type: ignore[literal-required]
     if (visibility := fields.get("visibility")) is not None:
         _check_visibility(int(visibility), group.parent)
         group.visibility = visibility
