@@ -64,6 +64,7 @@ class FakeUpstream:
         self.status: dict[str, tuple[str, str]] = {}
         self.hostile: dict[str, Hostile] = {}
         self.file_delay = 0.0  # seconds before a file's bytes (concurrency tests)
+        self.file_redirects: dict[str, str] = {}  # filename -> where its download redirects
         self._lock = threading.Lock()
         self._connections: set[socket.socket] = set()
         upstream = self
@@ -214,6 +215,9 @@ class FakeUpstream:
         entry = self.files.get(filename)
         if entry is None:
             _send(request, 404, b"not found")
+            return
+        if filename in self.file_redirects:
+            _send(request, 302, b"", {"Location": self.file_redirects[filename]})
             return
         if self.file_delay:
             time.sleep(self.file_delay)
