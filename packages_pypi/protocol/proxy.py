@@ -70,6 +70,40 @@ def proxied_file(
     return _stream_response(files.FileStream(row, entry))
 
 
+def upstream_explanation(principal: Principal, *, group: Group, requested_name: str) -> dict:
+    """Why each upstream file of a name is served or left out, for the group's admins."""
+    config = upstream_config(group)
+    name = forwardable_name(principal=principal, group=group, requested_name=requested_name)
+    answer: dict = {"name": name or requested_name, "mode": config.mode,
+                    "forwarding": config.forwarding, "offline": config.offline}
+    reason = _not_proxied(config, name)
+    if reason or name is None:
+        return answer | {"proxied": False, "reason": reason, "files": []}
+    page = _page(config, name)
+    verdicts = policy.judge(config.policy, name, page.files, timezone.now())
+    quarantined = page.status == "quarantined"
+    return answer | {
+        "proxied": True, "status": page.status, "status_reason": page.status_reason,
+        "files": [{
+            "filename": v.entry.filename, "version": v.entry.version, "sha256": v.entry.sha256,
+            "upload_time": v.entry.upload_time, "yanked": v.entry.yanked_reason,
+            "result": "quarantined upstream" if quarantined else v.reason,
+        } for v in verdicts],
+    }
+
+
+def _not_proxied(config: UpstreamConfig, name: str | None) -> str:
+    if not config.forwarding:
+        return "forwarding is off"
+    if not config.proxy:
+        return f"the mode is {config.mode}"
+    if name is None:
+        return "the name is private in this group's tree, or not a valid name"
+    if not policy.name_allowed(config.policy, name):
+        return "allowlist: the name is not on the allowlist"
+    return ""
+
+
 def _page(config: UpstreamConfig, name: str) -> CachedPage:
     if not policy.name_allowed(config.policy, name):
         raise NotFound("Package")

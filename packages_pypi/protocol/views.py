@@ -216,6 +216,16 @@ class GroupFile(ProtocolView):
         )
 
 
+class GroupUpstreamExplanation(ProtocolView):
+    """GET /groups/:id/-/packages/pypi/upstream/:name — which upstream files the proxy serves
+    here, and the rule that removed each other one (group owners and admins)."""
+
+    def get(self, request: Request, ref: str, name: str) -> Response:
+        principal = principal_of(request)
+        group = access_group(principal, ref, Ability.ADMIN_GROUP)
+        return Response(proxy.upstream_explanation(principal, group=group, requested_name=name))
+
+
 def _serials(projects: QuerySet[Project]) -> list[tuple[int, int]]:
     """Which projects the caller reads, and their package serials: one query, and the key."""
     return list(projects.order_by("pk").values_list("pk", "packages_serial"))
