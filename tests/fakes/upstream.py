@@ -5,6 +5,7 @@ between requests (a new release, a yank, a takedown, tampered bytes), misbehave 
 
 import contextlib
 import datetime
+import functools
 import hashlib
 import io
 import json
@@ -36,8 +37,8 @@ class UpstreamFile:
             return parse_wheel_filename(self.filename)[0]
         return parse_sdist_filename(self.filename)[0]
 
-    @property
-    def sha256(self) -> str:
+    @functools.cached_property
+    def sha256(self) -> str:  # computed once: a 200 MB file is hashed for every page otherwise
         return hashlib.sha256(self.data).hexdigest()
 
 

@@ -5,6 +5,7 @@ import hashlib
 import json
 
 import pytest
+import requests
 
 from packages_pypi.models import UpstreamEvent, UpstreamFile, UpstreamPage
 from projects.models import ApplicationSettings
@@ -251,3 +252,19 @@ def test_hosted_pages_are_unchanged_by_proxy_mode(upstream, project):
 
     assert [f["filename"] for f in body["files"]] == ["hosted_lib-1.0.0-py3-none-any.whl"]
     assert upstream.requests == []
+
+
+def test_the_cache_lives_on_s3_and_later_downloads_are_presigned_redirects(
+    upstream, project, s3_storage
+):
+    dist = wheel("s3-cached-lib", "1.0")
+    upstream.add(dist.filename, dist.data)
+    (entry,) = page(project_scope(project), "s3-cached-lib").json()["files"]
+
+    _, first_bytes = download(project_scope(project), entry)
+    second = Registry().client.get("/api/v4/" + entry["url"].split("/api/v4/")[1])
+
+    assert first_bytes == dist.data
+    assert second.status_code == 302
+    assert s3_storage in second["Location"] and "Signature" in second["Location"]
+    assert requests.get(second["Location"], timeout=30).content == dist.data
