@@ -13,6 +13,7 @@ mistaken for damage.
 """
 
 import datetime
+import heapq
 import logging
 import os
 from collections.abc import Iterator
@@ -26,7 +27,7 @@ from django.utils import timezone
 from storages.backends.s3 import S3Storage
 
 from packages_pypi.blobs import BLOB_PREFIX, blob_delete
-from packages_pypi.models import PackageFile
+from packages_pypi.models import PackageFile, UpstreamFile
 from packages_pypi.upload_temp import UPLOAD_TEMP_PREFIX, upload_temp_dir
 
 logger = logging.getLogger(__name__)
@@ -137,7 +138,7 @@ def _compare(store: "_LocalStore | _S3Store", report: Report, limits: _Limits) -
 def _orphan_candidate(store: "_LocalStore | _S3Store", blob: _Blob, tally: Tally,
                       limits: _Limits) -> None:
     # Asked again, not trusted from the merge: a row may have committed since its page was read.
-    if PackageFile.objects.filter(file=blob.key).exists():
+    if _has_row(blob.key):
         return
     if blob.modified > limits.orphan_cutoff:
         tally.recent += 1
@@ -158,14 +159,31 @@ def _missing_candidate(store: "_LocalStore | _S3Store", key: str, tally: Tally) 
     row = PackageFile.objects.filter(file=key).values("project_id", "file_name").first()
     if row is not None:
         tally.add(f"project {row['project_id']} {row['file_name']}: {key}")
+    upstream = UpstreamFile.objects.filter(file=key).values_list("file_name", flat=True).first()
+    if upstream is not None:
+        # Only a cache: the next request fetches it again once its row is purged.
+        tally.add(f"upstream cache {upstream}: {key}")
+
+
+def _has_row(key: str) -> bool:
+    """A hosted file's or a cached upstream file's (issue 11: both live under pypi/)."""
+    return (
+        PackageFile.objects.filter(file=key).exists()
+        or UpstreamFile.objects.filter(file=key).exists()
+    )
 
 
 def _row_keys() -> Iterator[str]:
-    """Every row's key in byte order (as S3 lists and as _LocalStore walks), a page at a time."""
+    """Every row's key in byte order (as S3 lists and as _LocalStore walks), a page at a time:
+    the hosted files' and the cached upstream files', merged."""
+    return heapq.merge(_model_keys(PackageFile), _model_keys(UpstreamFile))
+
+
+def _model_keys(model: type[PackageFile] | type[UpstreamFile]) -> Iterator[str]:
     # Byte order of UTF-8 is code point order, which is how Python compares the keys.
     collation = "C" if connection.vendor == "postgresql" else "BINARY"
     rows = (
-        PackageFile.objects.exclude(file="")
+        model.objects.exclude(file="")
         .annotate(key=Collate("file", collation))
         .order_by("key")
     )

@@ -245,3 +245,11 @@ class PackageTombstone(models.Model):
 
     def __str__(self) -> str:
         return self.normalized_name
+
+
+# The upstream proxy's own models (issue 11), in its package; imported here for Django.
+from packages_pypi.upstream.models import (  # noqa: E402, F401
+    UpstreamEvent,
+    UpstreamFile,
+    UpstreamPage,
+)

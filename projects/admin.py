@@ -38,7 +38,8 @@ class ProjectMemberInline(admin.TabularInline):
 
 @admin.register(Group)
 class GroupAdmin(admin.ModelAdmin):
-    list_display = ("full_path", "name", "visibility", "pypi_package_requests_forwarding")
+    list_display = ("full_path", "name", "visibility", "pypi_package_requests_forwarding",
+                    "pypi_package_requests_forwarding_mode")
     search_fields = ("full_path", "name")
     readonly_fields = ("full_path", "created_at")
     inlines = (GroupMemberInline,)
@@ -75,7 +76,8 @@ class ProjectAdmin(admin.ModelAdmin):
 
 @admin.register(ApplicationSettings)
 class ApplicationSettingsAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "pypi_package_requests_forwarding", "updated_at")
+    list_display = ("__str__", "pypi_package_requests_forwarding",
+                    "pypi_package_requests_forwarding_mode", "pypi_upstream_offline", "updated_at")
 
     def has_add_permission(self, request) -> bool:  # noqa: ANN001
         return not ApplicationSettings.objects.exists()

@@ -1,5 +1,6 @@
 """Users, groups with subgroups, projects, memberships and the instance settings."""
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
@@ -14,6 +15,19 @@ def path_prefixes(full_path: str) -> list[str]:
 
 
 PATH_REGEX = r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$"
+
+
+class ForwardingMode(models.TextChoices):
+    """What a forwarded miss gets (issue 11): GitLab's 302, or our caching proxy."""
+
+    REDIRECT = "redirect", "redirect"
+    PROXY = "proxy", "proxy"
+
+
+def default_forwarding_mode() -> str:
+    """New instances proxy, unless REGISTRY_PYPI_FORWARDING_MODE says otherwise."""
+    mode = settings.REGISTRY_PYPI_FORWARDING_MODE
+    return mode if mode in ForwardingMode.values else ForwardingMode.PROXY
 
 
 class User(AbstractUser):
@@ -55,6 +69,27 @@ class Group(models.Model):
         null=True,
         blank=True,
         help_text="Forward PyPI misses to the upstream index. Empty: inherit from the parent.",
+    )
+    # The upstream proxy (issue 11); every one empty inherits from the parent, then the instance.
+    pypi_package_requests_forwarding_mode = models.CharField(  # noqa: DJ001 (None inherits)
+        max_length=16, choices=ForwardingMode.choices, null=True, blank=True,
+        help_text="redirect (GitLab's 302) or proxy (cached). Empty: inherit from the parent.",
+    )
+    pypi_upstream_min_release_age_hours = models.PositiveIntegerField(
+        null=True, blank=True,
+        help_text="Hide upstream files younger than this (0: off). Empty: inherit.",
+    )
+    pypi_upstream_allowlist_only = models.BooleanField(
+        null=True, blank=True, help_text="Proxy only names on an allowlist. Empty: inherit.",
+    )
+    # Lists add to those of the parents and of the instance: a group can only tighten them.
+    pypi_upstream_blocklist = models.TextField(
+        blank=True,
+        help_text="Requirement-style rules, one a line (evil-pkg, foo>=3, tensorfl0w*).",
+    )
+    pypi_upstream_allowlist = models.TextField(blank=True, help_text="Names, one a line.")
+    pypi_upstream_age_exemptions = models.TextField(
+        blank=True, help_text="Names exempt from the minimum release age, one a line.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -143,6 +178,27 @@ class ApplicationSettings(models.Model):
 
     # GitLab's default is true (AddPypiPackageRequestsForwardingToApplicationSettings).
     pypi_package_requests_forwarding = models.BooleanField(default=True)
+    # The upstream proxy and its supply-chain policy (issue 11); groups may override them.
+    pypi_package_requests_forwarding_mode = models.CharField(
+        max_length=16, choices=ForwardingMode.choices, default=default_forwarding_mode,
+    )
+    pypi_upstream_offline = models.BooleanField(
+        default=False, help_text="Serve upstream packages from the cache only.",
+    )
+    pypi_upstream_min_release_age_hours = models.PositiveIntegerField(
+        default=0, help_text="Hide upstream files younger than this many hours (0: off).",
+    )
+    pypi_upstream_allowlist_only = models.BooleanField(
+        default=False, help_text="Proxy only the names on the allowlist.",
+    )
+    pypi_upstream_blocklist = models.TextField(
+        blank=True,
+        help_text="Requirement-style rules, one a line (evil-pkg, foo>=3, tensorfl0w*).",
+    )
+    pypi_upstream_allowlist = models.TextField(blank=True, help_text="Names, one a line.")
+    pypi_upstream_age_exemptions = models.TextField(
+        blank=True, help_text="Names exempt from the minimum release age, one a line.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -53,6 +53,21 @@ class NamespaceChanges(TypedDict, total=False):
     path: str | None
     visibility: int | None
     description: str | None
+    # The upstream proxy's overrides (groups only; None inherits).
+    pypi_package_requests_forwarding: bool | None
+    pypi_package_requests_forwarding_mode: str | None
+    pypi_upstream_min_release_age_hours: int | None
+    pypi_upstream_allowlist_only: bool | None
+    pypi_upstream_blocklist: str
+    pypi_upstream_allowlist: str
+    pypi_upstream_age_exemptions: str
+
+
+_GROUP_UPSTREAM_FIELDS = (
+    "pypi_package_requests_forwarding", "pypi_package_requests_forwarding_mode",
+    "pypi_upstream_min_release_age_hours", "pypi_upstream_allowlist_only",
+    "pypi_upstream_blocklist", "pypi_upstream_allowlist", "pypi_upstream_age_exemptions",
+)
 
 
 # GitLab's validation messages, as its pages show them next to the field.
@@ -315,11 +330,14 @@ def _check_children_visibility(group: Group, visibility: int) -> None:
 def group_update(
     *, group: Group, actor: Actor = None, **fields: Unpack[NamespaceChanges]
 ) -> Group:
-    """Change a group's name, path, description or visibility (partial)."""
+    """Change a group's name, path, description, visibility or upstream overrides (partial)."""
     _visibility_event(actor, group, fields.get("visibility"))
     for name in ("name", "description"):
         if (value := fields.get(name)) is not None:
             setattr(group, name, value)
+    for name in _GROUP_UPSTREAM_FIELDS:
+        if name in fields:  # None is a value here: inherit again
+            setattr(group, name, fields[name])  # type: ignore[literal-required]
     if (visibility := fields.get("visibility")) is not None:
         _check_visibility(int(visibility), group.parent)
         _check_children_visibility(group, int(visibility))

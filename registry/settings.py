@@ -240,6 +240,32 @@ REGISTRY_PYPI_UPSTREAM_URL = env.str(
     "REGISTRY_PYPI_UPSTREAM_URL", default="https://pypi.org/simple"
 ).rstrip("/")
 
+# --- The caching proxy of the upstream index (issue 11) ----------------------------------------
+# One block, to merge as one. `proxy` or `redirect`: the instance default of new instances (the
+# admin's application settings change it later, per instance and per group).
+REGISTRY_PYPI_FORWARDING_MODE = env.str("REGISTRY_PYPI_FORWARDING_MODE", default="proxy")
+# Seconds an upstream page is served without asking again: pypi.org's own max-age.
+REGISTRY_PYPI_UPSTREAM_TTL = env.int("REGISTRY_PYPI_UPSTREAM_TTL", default=600)
+# Hosts besides the upstream's own that file URLs of its pages may point at.
+REGISTRY_PYPI_UPSTREAM_FILE_HOSTS = env.list(
+    "REGISTRY_PYPI_UPSTREAM_FILE_HOSTS", default=["files.pythonhosted.org"]
+)
+# The upstream is untrusted: connect and read timeouts (seconds), and the largest page and core
+# metadata accepted. pypi.org's largest JSON pages are a few MiB.
+REGISTRY_PYPI_UPSTREAM_CONNECT_TIMEOUT = env.float("REGISTRY_PYPI_UPSTREAM_CONNECT_TIMEOUT", 5.0)
+REGISTRY_PYPI_UPSTREAM_READ_TIMEOUT = env.float("REGISTRY_PYPI_UPSTREAM_READ_TIMEOUT", 15.0)
+REGISTRY_PYPI_UPSTREAM_PAGE_DEADLINE = env.float("REGISTRY_PYPI_UPSTREAM_PAGE_DEADLINE", 30.0)
+REGISTRY_PYPI_UPSTREAM_MAX_PAGE_BYTES = env.int(
+    "REGISTRY_PYPI_UPSTREAM_MAX_PAGE_BYTES", default=20 * 1024 * 1024
+)
+REGISTRY_PYPI_UPSTREAM_MAX_METADATA_BYTES = env.int(
+    "REGISTRY_PYPI_UPSTREAM_MAX_METADATA_BYTES", default=4 * 1024 * 1024
+)
+# The bytes of upstream files kept (0: no bound); the least recently used go first.
+REGISTRY_PYPI_CACHE_MAX_BYTES = env.int("REGISTRY_PYPI_CACHE_MAX_BYTES", default=0)
+# Days the blob of a file taken down upstream is kept for investigation before it is deleted.
+REGISTRY_PYPI_TAKEDOWN_KEEP_DAYS = env.int("REGISTRY_PYPI_TAKEDOWN_KEEP_DAYS", default=30)
+
 # --- Throttling of failed authentication (issue 9, finding 8) ---------------------------------
 # One block, to merge as one. Sign-in forms (ours and the admin's): django-axes, database
 # handler (the counts are shared by every worker and server without needing Redis, and the

@@ -21,11 +21,15 @@ from storages.backends.s3 import S3Storage
 
 if TYPE_CHECKING:
     from packages_pypi.models import PackageFile
+    from packages_pypi.upstream.models import UpstreamFile
+
+    # A hosted file, or an upstream file in the proxy's cache: served the same way.
+    ServedFile = PackageFile | UpstreamFile
 
 MIME_OCTET_STREAM = "application/octet-stream"
 
 
-def redirect_or_none(request: HttpRequest, package_file: "PackageFile") -> HttpResponse | None:
+def redirect_or_none(request: HttpRequest, package_file: "ServedFile") -> HttpResponse | None:
     """Return a response that delegates the bytes, or None when the app should stream them.
 
     S3: a 302 to a short-lived presigned URL (GitLab's "direct download"), unless
@@ -42,7 +46,7 @@ def redirect_or_none(request: HttpRequest, package_file: "PackageFile") -> HttpR
     return None
 
 
-def _presigned_redirect(storage: S3Storage, package_file: "PackageFile") -> HttpResponse:
+def _presigned_redirect(storage: S3Storage, package_file: "ServedFile") -> HttpResponse:
     url = _signing_storage(storage).url(
         package_file.file.name,
         parameters={"ResponseContentDisposition": attachment(package_file.file_name)},
@@ -53,7 +57,7 @@ def _presigned_redirect(storage: S3Storage, package_file: "PackageFile") -> Http
     return response
 
 
-def _accel_redirect(package_file: "PackageFile") -> HttpResponse:
+def _accel_redirect(package_file: "ServedFile") -> HttpResponse:
     response = HttpResponse(content_type=MIME_OCTET_STREAM)
     prefix = settings.REGISTRY_X_ACCEL_REDIRECT.rstrip("/")
     response["X-Accel-Redirect"] = f"{prefix}/{quote(package_file.file.name)}"
@@ -97,7 +101,7 @@ CHUNK_SIZE = 256 * 1024
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 
 
-def serve_file(request: HttpRequest, package_file: "PackageFile") -> HttpResponseBase:
+def serve_file(request: HttpRequest, package_file: "ServedFile") -> HttpResponseBase:
     """Answer a download: 200 with the whole file, 206 for a Range, 304 for a matching ETag."""
     if (delegated := redirect_or_none(request, package_file)) is not None:
         return delegated

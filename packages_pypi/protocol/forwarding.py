@@ -1,31 +1,36 @@
 """Forwarding of index misses to the upstream index (GitLab's pypi.org redirect), guarded."""
 
 from django.conf import settings
-from packaging.utils import canonicalize_name
+from packaging.utils import NormalizedName, canonicalize_name
 
 from packages_pypi.names import is_valid_project_name
 from packages_pypi.selectors import hides_packages_in_tree
 from packages_pypi.tombstones import name_known_in_tree
+from packages_pypi.upstream.config import upstream_config
 from projects.access import readable_under_filter
-from projects.models import ApplicationSettings, Group
+from projects.models import Group
 from projects.principals import Principal
 
 
 def forwarding_enabled(group: Group) -> bool:
     """The nearest group setting up the tree, else the instance setting (GitLab's cascade)."""
-    overrides = dict(
-        Group.objects.filter(full_path__in=group.ancestor_paths)
-        .exclude(pypi_package_requests_forwarding=None)
-        .values_list("full_path", "pypi_package_requests_forwarding")
-    )
-    for path in reversed(group.ancestor_paths):
-        if path in overrides:
-            return bool(overrides[path])  # None rows were excluded above
-    return ApplicationSettings.load().pypi_package_requests_forwarding
+    return upstream_config(group).forwarding
 
 
 def upstream_url_for(*, principal: Principal, group: Group, requested_name: str) -> str | None:
-    """Where to send a client for a name missing in scope, or None to answer 404.
+    """Where to redirect a client for a name missing in scope, or None to answer 404."""
+    name = forwardable_name(principal=principal, group=group, requested_name=requested_name)
+    # GitLab sends the name as requested; the normalised form is what PEP 503 pages live at.
+    return None if name is None else f"{settings.REGISTRY_PYPI_UPSTREAM_URL}/{name}/"
+
+
+def forwardable_name(
+    *, principal: Principal, group: Group, requested_name: str
+) -> NormalizedName | None:
+    """The normalised name if a miss for it may go upstream (redirect or proxy), else None.
+
+    The one guard every way upstream passes: the redirect, the proxied page, and each proxied
+    file and core metadata (so a private name is never fetched, whatever the mode).
 
     Three guards, cheapest first:
     - Only valid PEP 508 names go upstream: anything else is nobody's package, and would be
@@ -47,5 +52,4 @@ def upstream_url_for(*, principal: Principal, group: Group, requested_name: str)
     root = group.ancestor_paths[0]
     if hides_packages_in_tree(group, readable_under_filter(principal, full_path=root)):
         return None
-    # GitLab sends the name as requested; the normalised form is what PEP 503 pages live at.
-    return f"{settings.REGISTRY_PYPI_UPSTREAM_URL}/{normalized}/"
+    return normalized

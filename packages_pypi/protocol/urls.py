@@ -19,4 +19,6 @@ urlpatterns = [
     re_path(r"^groups/(?P<ref>.+)/-/packages/pypi/simple/?$", views.GroupIndex.as_view()),
     re_path(rf"^groups/(?P<ref>.+)/-/packages/pypi/{_NAME}$", views.GroupDetail.as_view()),
     re_path(rf"^groups/(?P<ref>.+)/-/packages/pypi/{_FILE}$", views.GroupFile.as_view()),
+    re_path(r"^groups/(?P<ref>.+)/-/packages/pypi/upstream/(?P<name>[^/]+)/?$",
+            views.GroupUpstreamExplanation.as_view()),
 ]

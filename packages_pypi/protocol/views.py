@@ -23,14 +23,15 @@ from rest_framework.views import APIView
 
 from packages_pypi import selectors
 from packages_pypi.downloads import download_count
-from packages_pypi.models import Package, ProjectStatus
+from packages_pypi.models import Package, PackageFile, ProjectStatus
 from packages_pypi.name_status import name_status_get, name_status_in
-from packages_pypi.protocol import index_cache, simple
+from packages_pypi.protocol import index_cache, proxy, simple
 from packages_pypi.protocol.delivery import conditional_file_response, serve_file
-from packages_pypi.protocol.forwarding import upstream_url_for
+from packages_pypi.protocol.forwarding import forwardable_name, upstream_url_for
 from packages_pypi.protocol.schema import detail_schema, file_schema, index_schema, upload_schema
 from packages_pypi.protocol.upload import receive_upload
 from packages_pypi.services import package_file_add
+from packages_pypi.upstream.config import upstream_config
 from projects.access import (
     Ability,
     access_group,
@@ -157,15 +158,16 @@ class ProjectDetail(PageView):
         renderer = request.accepted_renderer
         readers = _quarantine_readers(principal, project)
 
+        files_url = _absolute(request, f"projects/{project.pk}/packages/pypi/files")
+
         def render() -> HttpResponse:
             files = selectors.file_entries(project, normalized, quarantine_readers=readers)
             status = name_status_get(project, normalized)
             if not files and status.status != ProjectStatus.QUARANTINED:
-                return _miss(principal, project.namespace, name)
+                raise _Miss()
             # PEP 792: a quarantined name's page lists no files (but says why) to others.
             return simple.page_response(simple.ProjectPage(
-                files, normalized_name=normalized,
-                files_url=_absolute(request, f"projects/{project.pk}/packages/pypi/files"),
+                files, normalized_name=normalized, files_url=files_url,
                 status=status.status, status_reason=status.reason,
             ), renderer)
 
@@ -175,7 +177,11 @@ class ProjectDetail(PageView):
             request, "project", normalized, project.pk, project.packages_serial,
             renderer.media_type, readers is not selectors.NOBODY,
         )
-        return index_cache.cached_page(request, principal, key, render)
+        try:
+            return index_cache.cached_page(request, principal, key, render)
+        except _Miss:
+            # Outside the page cache: an upstream page lives by the upstream's TTL.
+            return _miss(request, principal, project.namespace, name, files_url)
 
 
 class ProjectFile(ProtocolView):
@@ -184,7 +190,8 @@ class ProjectFile(ProtocolView):
         principal = principal_of(request)
         project = access_project(principal, ref, Ability.READ_PACKAGE)
         readers = _quarantine_readers(principal, project)
-        return _download(request, project, sha256, filename, readers)
+        return _download(request, principal, project.namespace, project, sha256, filename,
+                         readers)
 
 
 class GroupIndex(PageView):
@@ -213,12 +220,12 @@ class GroupDetail(PageView):
             readable, normalized, quarantine_readers=quarantine_readers_filter(principal)
         )
         status = name_status_in(readable, normalized)
+        files_url = _absolute(request, f"groups/{group.pk}/-/packages/pypi/files")
         if not files and status.status != ProjectStatus.QUARANTINED:
-            return _miss(principal, group, name)
+            return _miss(request, principal, group, name, files_url)
         return index_cache.conditional(request, principal, simple.page_response(
             simple.ProjectPage(
-                files, normalized_name=normalized,
-                files_url=_absolute(request, f"groups/{group.pk}/-/packages/pypi/files"),
+                files, normalized_name=normalized, files_url=files_url,
                 status=status.status, status_reason=status.reason,
             ),
             request.accepted_renderer,
@@ -231,8 +238,20 @@ class GroupFile(ProtocolView):
         principal = principal_of(request)
         group = access_group(principal, ref, Ability.READ_PACKAGE)
         # GitLab skips per-project checks here ("the sha256 is the protection"); we don't.
-        return _download(request, readable_projects_filter(principal, group), sha256, filename,
-                         quarantine_readers_filter(principal))
+        return _download(
+            request, principal, group, readable_projects_filter(principal, group), sha256,
+            filename, quarantine_readers_filter(principal),
+        )
+
+
+class GroupUpstreamExplanation(ProtocolView):
+    """GET /groups/:id/-/packages/pypi/upstream/:name — which upstream files the proxy serves
+    here, and the rule that removed each other one (group owners and admins)."""
+
+    def get(self, request: Request, ref: str, name: str) -> Response:
+        principal = principal_of(request)
+        group = access_group(principal, ref, Ability.ADMIN_GROUP)
+        return Response(proxy.upstream_explanation(principal, group=group, requested_name=name))
 
 
 def _quarantine_readers(principal: Principal, project: Project) -> Q:
@@ -267,37 +286,56 @@ def _absolute(request: Request, path: str) -> str:
     return request.build_absolute_uri(f"/api/v4/{path}")
 
 
-def _miss(principal: Principal, group: Group, requested_name: str) -> HttpResponse:
-    upstream = upstream_url_for(principal=principal, group=group, requested_name=requested_name)
-    if upstream is None:
+class _Miss(Exception):
+    """The name has no file in scope: the page is the upstream's business, not the cache's."""
+
+
+def _miss(
+    request: Request, principal: Principal, group: Group, requested_name: str, files_url: str
+) -> HttpResponse:
+    """404, GitLab's redirect, or the upstream's page through our proxy (issue 11)."""
+    config = upstream_config(group)
+    if not config.proxy:
+        upstream = upstream_url_for(
+            principal=principal, group=group, requested_name=requested_name
+        )
+        if upstream is None:
+            raise NotFound("Package")
+        return HttpResponseRedirect(upstream)
+    name = forwardable_name(principal=principal, group=group, requested_name=requested_name)
+    if name is None:
         raise NotFound("Package")
-    return HttpResponseRedirect(upstream)
+    return proxy.proxied_page(
+        request._request, principal, group=group, name=name,
+        renderer=request.accepted_renderer, files_url=files_url, config=config,
+    )
 
 
 def _download(
-    request: Request, scope: Scope, sha256: str, filename: str, readers: Q
+    request: Request, principal: Principal, group: Group, scope: Scope, sha256: str,
+    filename: str, readers: Q,
 ) -> HttpResponseBase:
-    if filename.endswith(METADATA_SUFFIX):
-        # No distribution is named *.metadata (they end in .whl, .tar.gz or .zip).
-        return _core_metadata(
-            request, scope, sha256, filename.removesuffix(METADATA_SUFFIX), readers
-        )
-    package_file = selectors.file_for_download(scope, sha256, filename,
+    metadata = filename.endswith(METADATA_SUFFIX)
+    # No distribution is named *.metadata (they end in .whl, .tar.gz or .zip).
+    distribution = filename.removesuffix(METADATA_SUFFIX)
+    package_file = selectors.file_for_download(scope, sha256, distribution,
                                                quarantine_readers=readers)
     if package_file is None:
-        raise NotFound("Package")
+        # Not ours: perhaps an upstream file our proxied page listed.
+        return proxy.proxied_file(
+            request._request, principal, group=group, sha256=sha256, filename=distribution,
+            metadata=metadata,
+        )
+    if metadata:
+        return _core_metadata(request, package_file)
     _record_download(package_file.package)
     download_count(package_file)
     return serve_file(request._request, package_file)
 
 
-def _core_metadata(
-    request: Request, scope: Scope, sha256: str, filename: str, readers: Q
-) -> HttpResponse:
+def _core_metadata(request: Request, package_file: PackageFile) -> HttpResponse:
     """PEP 658: `<file URL>.metadata` is the distribution's METADATA file."""
-    package_file = selectors.file_for_download(scope, sha256, filename,
-                                               quarantine_readers=readers)
-    if package_file is None or not package_file.core_metadata:
+    if not package_file.core_metadata:
         raise NotFound("Package")
     response = HttpResponse(bytes(package_file.core_metadata), content_type="text/plain")
     response["ETag"] = f'"{package_file.core_metadata_sha256}"'

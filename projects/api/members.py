@@ -10,6 +10,7 @@ from projects import selectors, services
 from projects.access import access_member_change, access_members_of
 from projects.api.serializers import MemberOutput
 from projects.api.support import admin_principal, user_principal
+from projects.api.upstream_fields import InstanceUpstreamInput, InstanceUpstreamOutput
 from projects.models import ApplicationSettings, Group, GroupMember, Project, ProjectMember, User
 from projects.roles import AccessLevel
 from registry.http.api import ParameterError, many, paginated, validated
@@ -118,11 +119,11 @@ class ApplicationSettingsApi(APIView):
     """GET and PUT /application/settings (admin); PUT changes only the keys it is given."""
 
     @extend_schema_serializer(component_name="ApplicationSettingsInput")
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(InstanceUpstreamInput):
         pypi_package_requests_forwarding = serializers.BooleanField(required=False)
 
     @extend_schema_serializer(component_name="ApplicationSettingsOutput")
-    class OutputSerializer(serializers.Serializer):
+    class OutputSerializer(InstanceUpstreamOutput):
         id = serializers.IntegerField()
         pypi_package_requests_forwarding = serializers.BooleanField()
         updated_at = serializers.DateTimeField()

@@ -5,6 +5,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from projects.api.upstream_fields import GroupUpstreamOutput
 from projects.models import Group, Project, User
 from projects.roles import Visibility
 from registry.http.api import GitLabDateTimeField
@@ -71,8 +72,8 @@ class UserOutput(serializers.Serializer):
         return data
 
 
-class GroupOutput(serializers.Serializer):
-    """GitLab's Group."""
+class GroupOutput(GroupUpstreamOutput):
+    """GitLab's Group, with the upstream proxy's overrides (issue 11)."""
 
     id = serializers.IntegerField()
     name = serializers.CharField()

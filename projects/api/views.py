@@ -20,6 +20,7 @@ from projects import selectors, services
 from projects.access import Ability, access_group, access_project
 from projects.api.serializers import GroupOutput, ProjectOutput, UserOutput, VisibilityField
 from projects.api.support import admin_principal, signed_in_principal, user_principal
+from projects.api.upstream_fields import GroupUpstreamInput
 from projects.models import User
 from projects.principals import Principal
 from projects.roles import Visibility
@@ -208,7 +209,7 @@ class GroupDetailApi(APIView):
     """GET, PUT (owner) and DELETE (owner; 202) /groups/:id, by id or full path."""
 
     @extend_schema_serializer(component_name="GroupUpdateInput")
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(GroupUpstreamInput):
         name = serializers.CharField(required=False)
         path = serializers.CharField(required=False)
         visibility = VisibilityField(required=False)

@@ -1,4 +1,5 @@
-"""pip follows a forwarded miss to a stand-in upstream, and never for a private name."""
+"""Redirect mode (GitLab's): pip follows a forwarded miss to a stand-in upstream, and never
+for a private name. Proxy mode has its own journeys (test_proxy_installs.py)."""
 
 import secrets
 
@@ -20,6 +21,13 @@ def upstream(settings):
     with FakeUpstream() as fake:
         settings.REGISTRY_PYPI_UPSTREAM_URL = f"{fake.url}/simple"
         yield fake
+
+
+@pytest.fixture(autouse=True)
+def _redirect_mode(transactional_db):
+    ApplicationSettings.objects.update_or_create(
+        pk=1, defaults={"pypi_package_requests_forwarding_mode": "redirect"}
+    )
 
 
 @pytest.fixture

@@ -56,12 +56,17 @@ def test_forwarding_settings_are_editable_in_the_admin(admin_client):
 
     response = admin_client.post(
         f"/admin/projects/applicationsettings/{settings_row.pk}/change/",
-        {"pypi_package_requests_forwarding": ""},
+        {"pypi_package_requests_forwarding": "",
+         "pypi_package_requests_forwarding_mode": "redirect",
+         "pypi_upstream_min_release_age_hours": "48"},
     )
     group_page = admin_client.get(f"/admin/projects/group/{group.pk}/change/").content.decode()
 
     assert response.status_code == 302
     assert ApplicationSettings.load().pypi_package_requests_forwarding is False
+    assert ApplicationSettings.load().pypi_package_requests_forwarding_mode == "redirect"
+    assert ApplicationSettings.load().pypi_upstream_min_release_age_hours == 48
+    assert 'name="pypi_package_requests_forwarding_mode"' in group_page
     assert 'name="pypi_package_requests_forwarding"' in group_page
     assert Group.objects.get(pk=group.pk).pypi_package_requests_forwarding is None
 

@@ -11,6 +11,15 @@ from tests.pypi_driver import Registry, group_scope, project_scope, wheel
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _redirect_mode(db):
+    """These are GitLab's redirect and the guard; proxy mode has tests of its own
+    (test_upstream_proxy.py), and passes the same guard."""
+    ApplicationSettings.objects.update_or_create(
+        pk=1, defaults={"pypi_package_requests_forwarding_mode": "redirect"}
+    )
+
+
 @pytest.fixture
 def tree():
     root = make_group("acme", visibility=Visibility.PUBLIC)

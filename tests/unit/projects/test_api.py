@@ -290,3 +290,49 @@ def test_every_operation_has_its_schemas():
             if method in {"post", "put"} and not path.endswith(("block", "unblock")):
                 body = operation["requestBody"]["content"]["application/json"]["schema"]
                 assert body["$ref"].endswith("Input"), (method, path)
+
+
+def test_the_upstream_proxy_settings_are_in_the_application_settings(admin):
+    response = admin.put(
+        "/api/v4/application/settings",
+        {"pypi_package_requests_forwarding_mode": "redirect",
+         "pypi_upstream_min_release_age_hours": 72,
+         "pypi_upstream_blocklist": ["evil-pkg", "requests==2.99.0", "tensorfl0w*"],
+         "pypi_upstream_age_exemptions": ["urgent-fix"]}, format="json",
+    )
+    bad_rule = admin.put("/api/v4/application/settings",
+                         {"pypi_upstream_blocklist": ["foo @ https://x"]}, format="json")
+    bad_mode = admin.put("/api/v4/application/settings",
+                         {"pypi_package_requests_forwarding_mode": "mirror"}, format="json")
+
+    assert response.status_code == 200
+    body = admin.get("/api/v4/application/settings").json()
+    assert body["pypi_package_requests_forwarding_mode"] == "redirect"
+    assert body["pypi_upstream_min_release_age_hours"] == 72
+    assert body["pypi_upstream_blocklist"] == ["evil-pkg", "requests==2.99.0", "tensorfl0w*"]
+    assert body["pypi_upstream_age_exemptions"] == ["urgent-fix"]
+    assert body["pypi_upstream_offline"] is False
+    assert (bad_rule.status_code, bad_mode.status_code) == (400, 400)
+
+
+def test_a_group_overrides_the_upstream_settings_and_null_inherits(admin):
+    group = admin.post("/api/v4/groups", {"name": "g", "path": "g"}, format="json").json()
+
+    changed = admin.put(
+        f"/api/v4/groups/{group['id']}",
+        {"pypi_package_requests_forwarding_mode": "redirect",
+         "pypi_package_requests_forwarding": True,
+         "pypi_upstream_allowlist_only": True, "pypi_upstream_allowlist": ["requests"]},
+        format="json",
+    ).json()
+    inherited = admin.put(
+        f"/api/v4/groups/{group['id']}", {"pypi_package_requests_forwarding_mode": None},
+        format="json",
+    ).json()
+
+    assert group["pypi_package_requests_forwarding_mode"] is None
+    assert changed["pypi_package_requests_forwarding_mode"] == "redirect"
+    assert changed["pypi_package_requests_forwarding"] is True
+    assert changed["pypi_upstream_allowlist"] == ["requests"]
+    assert inherited["pypi_package_requests_forwarding_mode"] is None
+    assert inherited["pypi_upstream_allowlist_only"] is True

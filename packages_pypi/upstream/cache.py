@@ -1,0 +1,128 @@
+"""Upstream pages in the database, so that every app server serves the same copy.
+
+A page is served as it is for `REGISTRY_PYPI_UPSTREAM_TTL` seconds, then revalidated with its
+ETag and Last-Modified (a 304 renews it). When the upstream fails, the cached page is served
+however stale; a refused answer (malformed, oversized, a wrong host) caches nothing.
+"""
+
+import datetime
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from packages_pypi.upstream import client, pages
+from packages_pypi.upstream.client import UpstreamError, UpstreamRefused, UpstreamUnavailable
+from packages_pypi.upstream.models import UpstreamPage
+from packages_pypi.upstream.pages import STATUS_ACTIVE, UpstreamEntry
+from packages_pypi.upstream.takedowns import takedowns_apply
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CachedPage:
+    name: str
+    files: list[UpstreamEntry]
+    status: str = STATUS_ACTIVE
+    status_reason: str = ""
+
+    @property
+    def installable(self) -> list[UpstreamEntry]:
+        # PEP 792: a quarantined project offers no file at all.
+        return [] if self.status == "quarantined" else self.files
+
+    def entry(self, sha256: str, filename: str) -> UpstreamEntry | None:
+        sha256 = sha256.lower()
+        return next(
+            (e for e in self.installable if e.sha256 == sha256 and e.filename == filename), None
+        )
+
+
+def page_url(name: str) -> str:
+    return f"{settings.REGISTRY_PYPI_UPSTREAM_URL}/{name}/"
+
+
+def upstream_page_get(name: str, *, offline: bool = False) -> CachedPage | None:
+    """The upstream's page for `name` (normalised), None when the upstream has no such name.
+
+    Raises UpstreamError (502) when there is no cached copy and the upstream cannot give one.
+    """
+    row = UpstreamPage.objects.filter(normalized_name=name).first()
+    fresh_after = timezone.now() - datetime.timedelta(seconds=settings.REGISTRY_PYPI_UPSTREAM_TTL)
+    if row is not None and (offline or row.validated_at > fresh_after):
+        return _cached(row)
+    if offline:
+        raise UpstreamUnavailable(f"the registry is offline and has never fetched {name!r}")
+    try:
+        return _refresh(name, row)
+    except UpstreamError as error:
+        if row is None:
+            raise
+        logger.warning("upstream page of %s: %s; serving the cached copy", name, error.reason)
+        return _cached(row)
+
+
+def _cached(row: UpstreamPage) -> CachedPage:
+    return CachedPage(
+        name=row.normalized_name, files=pages.entries_from_json(row.files),
+        status=row.status, status_reason=row.status_reason,
+    )
+
+
+def _refresh(name: str, row: UpstreamPage | None) -> CachedPage | None:
+    headers = {"Accept": pages.ACCEPT}
+    if row is not None and row.etag:
+        headers["If-None-Match"] = row.etag
+    if row is not None and row.last_modified:
+        headers["If-Modified-Since"] = row.last_modified
+    fetched = client.fetch(
+        page_url(name), headers=headers, max_bytes=settings.REGISTRY_PYPI_UPSTREAM_MAX_PAGE_BYTES
+    )
+    if fetched.status == 304 and row is not None:
+        UpstreamPage.objects.filter(pk=row.pk).update(validated_at=timezone.now())
+        return _cached(row)
+    if fetched.status == 404:
+        _forget(name, row)
+        return None
+    if fetched.status != 200:
+        raise UpstreamRefused(f"answered {fetched.status} for {name!r}")
+    parsed = pages.parse_page(
+        content_type=fetched.content_type, body=fetched.body, page_url=fetched.url, name=name
+    )
+    return _store(name, parsed, fetched)
+
+
+def _store(name: str, parsed: pages.ParsedPage, fetched: client.Fetched) -> CachedPage:
+    with transaction.atomic():
+        # Locked, so that two servers refreshing at once record each takedown once.
+        old = UpstreamPage.objects.select_for_update().filter(normalized_name=name).first()
+        if old is not None:
+            takedowns_apply(
+                name=name, old=pages.entries_from_json(old.files), new=parsed.files,
+                old_status=old.status, new_status=parsed.status,
+            )
+        row, _ = UpstreamPage.objects.update_or_create(
+            normalized_name=name,
+            defaults={
+                "files": [entry.as_dict() for entry in parsed.files],
+                "status": parsed.status, "status_reason": parsed.status_reason[:2000],
+                "etag": fetched.etag[:512], "last_modified": fetched.last_modified[:128],
+                "validated_at": timezone.now(),
+            },
+        )
+    return _cached(row)
+
+
+def _forget(name: str, row: UpstreamPage | None) -> None:
+    """The upstream no longer has the name: every file we knew of it is taken down."""
+    if row is None:
+        return
+    with transaction.atomic():
+        takedowns_apply(
+            name=name, old=pages.entries_from_json(row.files), new=[],
+            old_status=row.status, new_status=row.status,
+        )
+        UpstreamPage.objects.filter(pk=row.pk).delete()

@@ -1,0 +1,58 @@
+"""Following the upstream: a file gone from its page is taken down here too, and recorded.
+
+Until the audit events land, the record is an UpstreamEvent row (the Django admin lists them)
+and a line on the `registry.security` logger.
+"""
+
+import logging
+
+from django.utils import timezone
+
+from packages_pypi.upstream.models import UpstreamEvent, UpstreamFile
+from packages_pypi.upstream.pages import UpstreamEntry
+
+security_log = logging.getLogger("registry.security")
+
+
+def security_event_record(*, kind: str, name: str, file_name: str = "", sha256: str = "",
+                          detail: str = "") -> None:
+    """Keep a security event for admins, and log it."""
+    UpstreamEvent.objects.create(
+        kind=kind, normalized_name=name, file_name=file_name, sha256=sha256, detail=detail
+    )
+    security_log.warning(
+        "upstream %s: %s %s %s", kind, name, file_name or "-", detail or "", extra={
+            "event": f"upstream_{kind}", "package": name, "file": file_name, "sha256": sha256,
+        },
+    )
+
+
+def takedowns_apply(*, name: str, old: list[UpstreamEntry], new: list[UpstreamEntry],
+                    old_status: str, new_status: str) -> None:
+    """Record and mark the files of `old` that `new` no longer lists; note a quarantine."""
+    listed = {(entry.sha256, entry.filename) for entry in new}
+    now = timezone.now()
+    for entry in old:
+        if (entry.sha256, entry.filename) in listed:
+            continue
+        UpstreamFile.objects.filter(
+            sha256=entry.sha256, file_name=entry.filename, taken_down_at=None
+        ).update(taken_down_at=now)
+        security_event_record(
+            kind=UpstreamEvent.Kind.TAKEDOWN, name=name, file_name=entry.filename,
+            sha256=entry.sha256, detail="no longer listed upstream; no longer served",
+        )
+    if new_status == "quarantined" and old_status != "quarantined":
+        security_event_record(
+            kind=UpstreamEvent.Kind.QUARANTINE, name=name,
+            detail="quarantined upstream; its files are no longer served",
+        )
+    # A file listed again (a takedown undone upstream) is served again: one query, not one a file.
+    relisted = [
+        pk for pk, sha256, file_name in UpstreamFile.objects.filter(
+            normalized_name=name, taken_down_at__isnull=False
+        ).values_list("pk", "sha256", "file_name")
+        if (sha256, file_name) in listed
+    ]
+    if relisted:
+        UpstreamFile.objects.filter(pk__in=relisted).update(taken_down_at=None)
