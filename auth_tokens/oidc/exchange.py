@@ -21,6 +21,8 @@ from auth_tokens.oidc.errors import (
     invalid_payload,
     invalid_token,
 )
+from projects.audit.services import audit_event_record
+from projects.principals import Principal
 
 # A jti is remembered a little past the token's expiry: verification's leeway, and a margin.
 JTI_MARGIN = datetime.timedelta(seconds=verification.LEEWAY_SECONDS + 5)
@@ -106,5 +108,13 @@ def publishing_token_issue(
         expires_at=timezone.now() + lifetime,
         token_digest=tokens.digest(secret),
         token_prefix=tokens.display_prefix(secret, tokens.PUBLISHING_TOKEN_PREFIX),
+    )
+    audit_event_record(
+        author=Principal.for_publishing_token(token), entity=token.project,
+        event_name="trusted_publishing_token_minted", target=token,
+        target_details=token.published_by,
+        message=f"Minted an upload token for trusted publisher {token.published_by}",
+        details={"issuer": token.issuer, "expires_at": token.expires_at.isoformat(),
+                 "trusted_publisher_id": publisher.pk},
     )
     return token, secret

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 # GitLab's Gitlab::Audit::UnauthenticatedAuthor and DeployTokenAuthor ids.
 UNAUTHENTICATED_AUTHOR_ID = -1
 DEPLOY_TOKEN_AUTHOR_ID = -2
+# Ours: GitLab has no trusted publishers. A minted token acts for a CI pipeline, not a user.
+TRUSTED_PUBLISHER_AUTHOR_ID = -3
 # GitLab's Gitlab::Audit::InstanceScope: the whole instance, id 1.
 INSTANCE_ENTITY_ID = 1
 
@@ -36,6 +38,8 @@ class _Author:
     email: str
     author_class: str
     token_type: str | None
+    # What else names the author: a trusted publisher's identifying claims.
+    extra: Mapping[str, Any] | None = None
 
 
 def _author_of(author: Principal | User | None, fallback_name: str) -> _Author:
@@ -48,6 +52,12 @@ def _author_of(author: Principal | User | None, fallback_name: str) -> _Author:
         assert author.deploy_token is not None
         return _Author(DEPLOY_TOKEN_AUTHOR_ID, author.deploy_token.name, "",
                        "Gitlab::Audit::DeployTokenAuthor", "DeployToken")
+    if author.kind is PrincipalKind.TRUSTED_PUBLISHER:
+        token = author.publishing_token
+        assert token is not None
+        return _Author(TRUSTED_PUBLISHER_AUTHOR_ID, token.published_by, "",
+                       "TrustedPublisherAuthor", "PublishingToken",
+                       {"trusted_publisher_claims": dict(token.claims)})
     assert author.user is not None
     token_type = None
     if author.kind is PrincipalKind.JOB:
@@ -107,6 +117,7 @@ def audit_event_record(
     }
     if who.token_type is not None:
         record["auth_token_type"] = who.token_type
+    record.update(who.extra or {})
     # GitLab's formatted_details turns from/to into strings.
     for key, value in (details or {}).items():
         record[key] = str(value) if key in {"from", "to"} and value is not None else value

@@ -12,6 +12,7 @@ from django.utils import timezone
 from auth_tokens.models import PublishingToken, TrustedPublisher, UsedIdToken
 from auth_tokens.services import trusted_publisher_create
 from packages_pypi.models import PackageFile
+from projects.audit.models import AuditEvent
 from projects.roles import Visibility
 from tests.fakes.oidc_issuer import FakeIssuer, ec_key, github_claims, gitlab_claims, rsa_key
 from tests.pypi_driver import Registry, wheel
@@ -108,6 +109,22 @@ def test_a_valid_token_mints_a_15_minute_token_that_uploads_to_its_project(
     index = registry.simple(f"projects/{project.pk}/packages/pypi", "tp-app",
                             auth=("anything", body["token"]))
     assert index.status_code == 200
+
+
+def test_the_mint_and_the_upload_are_audit_events_naming_the_pipeline(issuer, publisher, project):
+    secret = mint(issuer.token()).json()["token"]
+    Registry().upload(project.pk, wheel("tp-audited"), auth=("__token__", secret))
+
+    minted, published = AuditEvent.objects.filter(entity_id=project.pk).order_by("pk")
+    assert minted.event_name == "trusted_publishing_token_minted"
+    assert published.event_name == "package_registry_package_published"
+    for event in (minted, published):
+        assert event.author_id < 0  # not a user: a pipeline
+        assert event.details["author_class"] == "TrustedPublisherAuthor"
+        assert event.details["author_name"].startswith("GitHub Actions octo/app")
+        assert event.details["trusted_publisher_claims"]["repository"] == "octo/app"
+    assert minted.details["issuer"] == issuer.url
+    assert secret not in json.dumps([minted.details, published.details])
 
 
 def test_an_es256_token_is_accepted(issuer, publisher):
