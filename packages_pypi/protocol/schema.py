@@ -35,7 +35,7 @@ _FILE = inline_serializer("SimpleFile", {
     "url": serializers.CharField(),
     "hashes": serializers.DictField(child=serializers.CharField()),
     "size": serializers.IntegerField(),
-    "upload-time": serializers.CharField(),
+    "upload-time": serializers.CharField(required=False, help_text="absent when unknown"),
     "core-metadata": _CoreMetadataField(),
     "dist-info-metadata": _CoreMetadataField(),
     "yanked": serializers.JSONField(help_text="false, true or the reason (PEP 592)"),
@@ -49,6 +49,10 @@ _INDEX_JSON = inline_serializer("SimpleIndex", {
 _PROJECT_JSON = inline_serializer("SimpleProject", {
     "meta": _META,
     "name": serializers.CharField(),
+    "project-status": inline_serializer("SimpleProjectStatus", {
+        "status": serializers.CharField(help_text="active, archived, deprecated or quarantined"),
+        "reason": serializers.CharField(required=False),
+    }, required=False),
     "versions": serializers.ListField(child=serializers.CharField()),
     "files": _FILE.__class__(many=True),
 })
@@ -60,6 +64,8 @@ _ERRORS = {
     (401, "application/json"): OpenApiResponse(_MESSAGE, description="Credentials needed"),
     (404, "application/json"): OpenApiResponse(_MESSAGE, description="Missing, or hidden"),
 }
+_UPSTREAM_FAILED = OpenApiResponse(
+    _MESSAGE, description="Proxy mode: the upstream failed and nothing usable is cached")
 _NOT_MODIFIED = OpenApiResponse(description="Not Modified: the ETag still matches")
 _PAGE_HEADERS = [
     OpenApiParameter("Accept", str, OpenApiParameter.HEADER, description=(
@@ -111,7 +117,8 @@ detail_schema = extend_schema(
     summary="One name's files (PEP 503 / 691); a miss may be forwarded upstream (302)",
     parameters=_PAGE_HEADERS,
     responses={**_page_responses(_PROJECT_JSON),
-               302: OpenApiResponse(description="Forwarded to the upstream index")},
+               302: OpenApiResponse(description="Forwarded to the upstream index"),
+               (502, "application/json"): _UPSTREAM_FAILED},
 )
 file_schema = extend_schema(
     summary="Download a file, or its core metadata (`<filename>.metadata`, PEP 658)",
@@ -124,6 +131,21 @@ file_schema = extend_schema(
         302: OpenApiResponse(description="To the object store (presigned URL)"),
         304: _NOT_MODIFIED,
         416: OpenApiResponse(description="Range Not Satisfiable"),
+        (502, "application/json"): _UPSTREAM_FAILED,
         **_ERRORS,
     },
+)
+upstream_explanation_schema = extend_schema(
+    summary="Why each upstream file of a name is served through this group, or left out",
+    responses={(200, "application/json"): inline_serializer("UpstreamExplanation", {
+        "name": serializers.CharField(),
+        "mode": serializers.CharField(help_text="redirect or proxy"),
+        "forwarding": serializers.BooleanField(),
+        "offline": serializers.BooleanField(),
+        "proxied": serializers.BooleanField(),
+        "reason": serializers.CharField(required=False),
+        "status": serializers.CharField(required=False),
+        "status_reason": serializers.CharField(required=False),
+        "files": serializers.ListField(child=serializers.DictField()),
+    }), **_ERRORS},
 )

@@ -28,7 +28,13 @@ from packages_pypi.name_status import name_status_get, name_status_in
 from packages_pypi.protocol import index_cache, proxy, simple
 from packages_pypi.protocol.delivery import conditional_file_response, serve_file
 from packages_pypi.protocol.forwarding import forwardable_name, upstream_url_for
-from packages_pypi.protocol.schema import detail_schema, file_schema, index_schema, upload_schema
+from packages_pypi.protocol.schema import (
+    detail_schema,
+    file_schema,
+    index_schema,
+    upload_schema,
+    upstream_explanation_schema,
+)
 from packages_pypi.protocol.upload import receive_upload
 from packages_pypi.services import package_file_add
 from packages_pypi.upstream.config import upstream_config
@@ -248,6 +254,7 @@ class GroupUpstreamExplanation(ProtocolView):
     """GET /groups/:id/-/packages/pypi/upstream/:name — which upstream files the proxy serves
     here, and the rule that removed each other one (group owners and admins)."""
 
+    @upstream_explanation_schema
     def get(self, request: Request, ref: str, name: str) -> Response:
         principal = principal_of(request)
         group = access_group(principal, ref, Ability.ADMIN_GROUP)

@@ -7,6 +7,7 @@ from rest_framework.test import APIClient
 from packages_pypi.cleanup import cleanup_policy_update, cleanup_run
 from packages_pypi.models import Package, PackageTombstone
 from packages_pypi.services import package_destroy
+from projects.models import ApplicationSettings
 from projects.roles import Visibility
 from projects.services import group_delete, project_delete
 from tests.factories import make_group, make_pat, make_project, make_user
@@ -19,6 +20,11 @@ NAME = "zqx-buried"
 @pytest.fixture
 def world(settings):
     settings.REGISTRY_PYPI_UPSTREAM_URL = "http://upstream.test/simple"
+    # A redirect shows what the guard let through without an upstream; proxy mode passes the
+    # same guard (forwardable_name), tested in test_upstream_proxy.py.
+    ApplicationSettings.objects.update_or_create(
+        pk=1, defaults={"pypi_package_requests_forwarding_mode": "redirect"}
+    )
     root = make_group("acme", visibility=Visibility.PRIVATE)
     sub = make_group("sub", parent=root, visibility=Visibility.PRIVATE)
     project = make_project("tools", namespace=sub, visibility=Visibility.PRIVATE)
