@@ -20,7 +20,9 @@ from packages_pypi.protection import delete_level_for
 from packages_pypi.selectors import version_key
 from packages_pypi.services import blobs_remove_on_commit, packages_serial_bump
 from packages_pypi.tombstones import tombstones_record
-from projects.models import Project
+from projects.audit.services import audit_event_record
+from projects.models import Project, User
+from projects.principals import Principal
 from projects.roles import AccessLevel
 
 
@@ -33,12 +35,18 @@ def cleanup_policy_get(project: Project) -> PackageCleanupPolicy:
 @transaction.atomic
 def cleanup_policy_update(
     *, project: Project, enabled: bool, keep_n_versions: int | None,
-    older_than_days: int | None,
+    older_than_days: int | None, actor: Principal | User | None = None,
 ) -> PackageCleanupPolicy:
     """Set the project's cleanup policy."""
     policy, _ = PackageCleanupPolicy.objects.update_or_create(
         project=project, defaults={"enabled": enabled, "keep_n_versions": keep_n_versions,
                                    "older_than_days": older_than_days},
+    )
+    audit_event_record(
+        author=actor, entity=project, target=policy, event_name="package_cleanup_policy_updated",
+        target_details=project.full_path, message="Package cleanup policy updated",
+        details={"enabled": enabled, "keep_n_versions": keep_n_versions,
+                 "older_than_days": older_than_days},
     )
     return policy
 
@@ -94,6 +102,14 @@ def cleanup_run(*, policy: PackageCleanupPolicy,
     ids = [package.pk for package in removed]
     blobs_remove_on_commit(PackageFile.objects.filter(package_id__in=ids))
     packages_serial_bump([policy.project_id])
+    for package in removed:
+        audit_event_record(
+            author=None, author_name="Package cleanup policy", entity=policy.project,
+            target=package, event_name="package_registry_package_deleted",
+            target_details=f"{package.name} {package.version}",
+            message=f"Pypi package {package.name} {package.version} deleted by the cleanup policy",
+            details={"package_name": package.name, "version": package.version},
+        )
     Package.objects.filter(pk__in=ids).delete()
     tombstones_record(project=policy.project,
                       normalized_names={package.normalized_name for package in removed})

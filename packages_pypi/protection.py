@@ -11,7 +11,8 @@ from packaging.utils import canonicalize_name
 
 from packages_pypi.models import PackageProtectionRule
 from projects.access import package_protection_allows
-from projects.models import Project
+from projects.audit.services import audit_event_record
+from projects.models import Project, User
 from projects.principals import Principal
 from registry.http.exceptions import Forbidden, UnprocessableEntity
 
@@ -103,36 +104,54 @@ def _validate(rule: PackageProtectionRule) -> None:
         raise RuleInvalid("A rule must have at least a minimum access role for push or delete.")
 
 
-def _saved(rule: PackageProtectionRule) -> PackageProtectionRule:
+Actor = Principal | User | None  # who acts, for the audit log (None: the system)
+
+
+def _saved(rule: PackageProtectionRule, actor: Actor, verb: str) -> PackageProtectionRule:
     _validate(rule)
     try:
         with transaction.atomic():
             rule.save()
+            _rule_event(actor, rule, verb)
     except IntegrityError as error:
         raise RuleInvalid("Package name pattern has already been taken") from error
     return rule
 
 
+def _rule_event(actor: Actor, rule: PackageProtectionRule, verb: str) -> None:
+    audit_event_record(
+        author=actor, entity=rule.project, target=rule,
+        event_name=f"package_protection_rule_{verb}", target_details=rule.package_name_pattern,
+        message=f"Package protection rule {rule.package_name_pattern} {verb}",
+        details={"package_name_pattern": rule.package_name_pattern,
+                 "minimum_access_level_for_push": rule.minimum_access_level_for_push,
+                 "minimum_access_level_for_delete": rule.minimum_access_level_for_delete},
+    )
+
+
 def protection_rule_create(
     *, project: Project, package_name_pattern: str, package_type: str,
     minimum_access_level_for_push: int | None, minimum_access_level_for_delete: int | None,
+    actor: Actor = None,
 ) -> PackageProtectionRule:
     """Add a rule; raises RuleInvalid (422) as GitLab's model would."""
     return _saved(PackageProtectionRule(
         project=project, package_name_pattern=package_name_pattern, package_type=package_type,
         minimum_access_level_for_push=minimum_access_level_for_push,
         minimum_access_level_for_delete=minimum_access_level_for_delete,
-    ))
+    ), actor, "created")
 
 
-def protection_rule_update(*, rule: PackageProtectionRule, changes: dict[str, object]
-                           ) -> PackageProtectionRule:
+def protection_rule_update(*, rule: PackageProtectionRule, changes: dict[str, object],
+                           actor: Actor = None) -> PackageProtectionRule:
     """Change some fields of a rule (GitLab's PATCH is a partial update)."""
     for field, value in changes.items():
         setattr(rule, field, value)
-    return _saved(rule)
+    return _saved(rule, actor, "updated")
 
 
-def protection_rule_delete(*, rule: PackageProtectionRule) -> None:
+@transaction.atomic
+def protection_rule_delete(*, rule: PackageProtectionRule, actor: Actor = None) -> None:
     """Remove a rule."""
+    _rule_event(actor, rule, "deleted")
     rule.delete()

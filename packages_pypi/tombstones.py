@@ -13,6 +13,7 @@ from django.db.models import Exists, Q, QuerySet
 from django.utils import timezone
 
 from packages_pypi.models import Package, PackageTombstone
+from projects.audit.services import audit_event_record
 from projects.models import Group, Project, User
 
 
@@ -80,4 +81,10 @@ def tombstone_release(*, tombstone: PackageTombstone, user: User) -> PackageTomb
     again. The row stays, with who released it and when."""
     tombstone.released_at, tombstone.released_by = timezone.now(), user
     tombstone.save(update_fields=["released_at", "released_by"])
+    audit_event_record(
+        author=user, entity=tombstone.group, target=tombstone,
+        event_name="package_tombstone_released", target_details=tombstone.normalized_name,
+        message=f"Released {tombstone.normalized_name}: it may be forwarded upstream again",
+        details={"deleted_from": tombstone.deleted_from},
+    )
     return tombstone

@@ -45,7 +45,8 @@ class CleanupPolicyApi(APIView):
     def put(self, request: Request, ref: str) -> Response:
         project = access_project(principal_of(request), ref, Ability.ADMIN_PACKAGE)
         data = validated(PolicyInput, request)
-        policy = cleanup.cleanup_policy_update(project=project, **data)
+        policy = cleanup.cleanup_policy_update(project=project, actor=principal_of(request),
+                                               **data)
         return Response(PolicyOutput(policy).data)
 
 

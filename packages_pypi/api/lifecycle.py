@@ -31,13 +31,14 @@ class PackageYankApi(APIView):
     def post(self, request: Request, ref: str, package_id: str) -> Response:
         data = validated(YankInput, request)
         package = _package(request, ref, package_id, Ability.YANK_PACKAGE)
-        lifecycle.package_yank(package=package, reason=data["reason"])
+        lifecycle.package_yank(package=package, reason=data["reason"],
+                               actor=principal_of(request))
         return Response(PackageOutput(package, context=_context(request, package.project)).data)
 
     @extend_schema(responses={200: PackageOutput})
     def delete(self, request: Request, ref: str, package_id: str) -> Response:
         package = _package(request, ref, package_id, Ability.YANK_PACKAGE)
-        lifecycle.package_unyank(package=package)
+        lifecycle.package_unyank(package=package, actor=principal_of(request))
         return Response(PackageOutput(package, context=_context(request, package.project)).data)
 
 
@@ -86,6 +87,6 @@ class PackageNameStatusApi(APIView):
         lifecycle.access_name_status_change(principal, project, old=old, new=data["status"])
         row = lifecycle.package_name_status_set(
             project=project, normalized_name=normalized, status=data["status"],
-            reason=data["reason"], user=principal.user,
+            reason=data["reason"], user=principal.user, actor=principal,
         )
         return Response({"name": normalized, "status": row.status, "reason": row.reason})

@@ -80,7 +80,8 @@ class ProtectionRuleListApi(APIView):
     def post(self, request: Request, ref: str) -> Response:
         project = access_project(principal_of(request), ref, Ability.ADMIN_PACKAGE)
         data = validated(RuleInput, request)
-        rule = protection.protection_rule_create(project=project, **data)
+        rule = protection.protection_rule_create(project=project, actor=principal_of(request),
+                                                 **data)
         return Response(RuleOutput(rule).data, status=201)
 
 
@@ -91,10 +92,12 @@ class ProtectionRuleDetailApi(APIView):
     def patch(self, request: Request, ref: str, rule_id: str) -> Response:
         rule = _rule(request, ref, rule_id)
         changes = validated(RuleChanges, request)
-        rule = protection.protection_rule_update(rule=rule, changes=changes)
+        rule = protection.protection_rule_update(rule=rule, changes=changes,
+                                                 actor=principal_of(request))
         return Response(RuleOutput(rule).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, ref: str, rule_id: str) -> Response:
-        protection.protection_rule_delete(rule=_rule(request, ref, rule_id))
+        protection.protection_rule_delete(rule=_rule(request, ref, rule_id),
+                                          actor=principal_of(request))
         return Response(status=204)

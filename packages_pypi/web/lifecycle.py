@@ -25,12 +25,12 @@ def package_yank(request: HttpRequest, principal: Principal, full_path: str, pac
     if package is None:
         raise Http404
     if request.POST.get("undo"):
-        lifecycle.package_unyank(package=package)
+        lifecycle.package_unyank(package=package, actor=principal)
         messages.success(request, f"{package.name} {package.version} is no longer yanked.")
     else:
         form = YankForm(request.POST)
         reason = form.cleaned_data["reason"] if form.is_valid() else ""
-        lifecycle.package_yank(package=package, reason=reason)
+        lifecycle.package_yank(package=package, reason=reason, actor=principal)
         messages.success(request, f"Yanked {package.name} {package.version}.")
     return redirect(f"/{project.full_path}/-/packages/{package.pk}")
 
@@ -60,7 +60,7 @@ def package_status(request: HttpRequest, principal: Principal, full_path: str, p
     lifecycle.package_name_status_set(
         project=project, normalized_name=package.normalized_name,
         status=form.cleaned_data["status"], reason=form.cleaned_data["reason"],
-        user=principal.user,
+        user=principal.user, actor=principal,
     )
     messages.success(request, f"{package.normalized_name} is now {form.cleaned_data['status']}.")
     return back
@@ -86,7 +86,7 @@ def package_settings(request: HttpRequest, principal: Principal, full_path: str
                 protection.protection_rule_create(
                     project=project, package_type="pypi",
                     package_name_pattern=rule_form.cleaned_data["package_name_pattern"],
-                    **rule_form.levels(),
+                    **rule_form.levels(), actor=principal,
                 )
                 messages.success(request, "Added the protection rule.")
                 return redirect(here)
@@ -95,7 +95,8 @@ def package_settings(request: HttpRequest, principal: Principal, full_path: str
     elif request.method == "POST" and request.POST.get("form") == "cleanup":
         policy_form = CleanupPolicyForm(request.POST, prefix="cleanup")
         if policy_form.is_valid():
-            cleanup.cleanup_policy_update(project=project, **policy_form.cleaned_data)
+            cleanup.cleanup_policy_update(project=project, actor=principal,
+                                          **policy_form.cleaned_data)
             messages.success(request, "Saved the cleanup policy.")
             return redirect(here)
     return render(request, "settings/packages.html", {
@@ -121,6 +122,6 @@ def protection_rule_delete(request: HttpRequest, principal: Principal, full_path
     rule = protection.protection_rule_get(project, rule_id)
     if rule is None:
         raise Http404
-    protection.protection_rule_delete(rule=rule)
+    protection.protection_rule_delete(rule=rule, actor=principal)
     messages.success(request, f"Removed the rule for {rule.package_name_pattern}.")
     return redirect(f"/{project.full_path}/-/settings/packages")
