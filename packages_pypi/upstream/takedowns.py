@@ -1,7 +1,8 @@
 """Following the upstream: a file gone from its page is taken down here too, and recorded.
 
-Until the audit events land, the record is an UpstreamEvent row (the Django admin lists them)
-and a line on the `registry.security` logger.
+Each record is an UpstreamEvent row (the Django admin lists them, with the file), an
+instance-wide audit event (administrators read those in the audit log) and a line on the
+`registry.security` logger.
 """
 
 import logging
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from packages_pypi.upstream.models import UpstreamEvent, UpstreamFile
 from packages_pypi.upstream.pages import UpstreamEntry
+from projects.audit.services import audit_event_record
 
 security_log = logging.getLogger("registry.security")
 
@@ -17,8 +19,15 @@ security_log = logging.getLogger("registry.security")
 def security_event_record(*, kind: str, name: str, file_name: str = "", sha256: str = "",
                           detail: str = "") -> None:
     """Keep a security event for admins, and log it."""
-    UpstreamEvent.objects.create(
+    event = UpstreamEvent.objects.create(
         kind=kind, normalized_name=name, file_name=file_name, sha256=sha256, detail=detail
+    )
+    audit_event_record(
+        author=None, author_name="Upstream proxy", entity=None, target=event,
+        event_name=f"pypi_upstream_{kind}", target_details=file_name or name,
+        message=f"Upstream {event.get_kind_display()}: {file_name or name}",
+        details={"package_name": name, "file_name": file_name, "sha256": sha256,
+                 "detail": detail},
     )
     security_log.warning(
         "upstream %s: %s %s %s", kind, name, file_name or "-", detail or "", extra={

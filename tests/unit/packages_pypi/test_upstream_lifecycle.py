@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from packages_pypi.consistency import registry_check
 from packages_pypi.models import UpstreamEvent, UpstreamFile
+from projects.audit.models import AuditEvent
 from projects.roles import Visibility
 from tests.factories import make_group, make_project
 from tests.fakes.upstream import FakeUpstream
@@ -71,6 +72,9 @@ def test_a_takedown_upstream_leaves_our_page_and_is_no_longer_served(upstream, s
     assert row.taken_down_at is not None and default_storage.exists(row.file.name)
     event = UpstreamEvent.objects.get()
     assert (event.kind, event.file_name) == ("takedown", bad.filename)
+    audited = AuditEvent.objects.get(event_name="pypi_upstream_takedown")
+    assert audited.entity_type == AuditEvent.EntityType.INSTANCE
+    assert audited.details["file_name"] == bad.filename
 
 
 def test_the_sweep_deletes_takedowns_after_the_keep_days_only(upstream, scope, settings):

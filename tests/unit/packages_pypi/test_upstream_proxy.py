@@ -8,6 +8,7 @@ import pytest
 import requests
 
 from packages_pypi.models import UpstreamEvent, UpstreamFile, UpstreamPage
+from projects.audit.models import AuditEvent
 from projects.models import ApplicationSettings
 from projects.roles import Visibility
 from tests.factories import make_group, make_pat, make_project, make_user
@@ -158,6 +159,8 @@ def test_a_tampered_file_aborts_stores_nothing_and_is_recorded(upstream, project
     assert not UpstreamFile.objects.get(file_name=dist.filename).cached
     event = UpstreamEvent.objects.get()
     assert (event.kind, event.file_name) == ("hash_mismatch", dist.filename)
+    audited = AuditEvent.objects.get(event_name="pypi_upstream_hash_mismatch")
+    assert audited.details["sha256"] == event.sha256
 
 
 def test_when_the_upstream_is_gone_the_cache_serves_and_a_name_never_fetched_is_502(
