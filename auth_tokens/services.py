@@ -266,15 +266,29 @@ def trusted_publisher_create(
         cleaned = publishers.clean_claims(provider, claims)
     except publishers.PublisherInvalid as error:
         raise BadRequest(str(error)) from error
-    return TrustedPublisher.objects.create(
-        project=project, provider=provider, issuer=issuer, claims=cleaned,
-        lookup_key=publishers.lookup_key(provider, cleaned), created_by=creator,
+    with transaction.atomic():
+        publisher = TrustedPublisher.objects.create(
+            project=project, provider=provider, issuer=issuer, claims=cleaned,
+            lookup_key=publishers.lookup_key(provider, cleaned), created_by=creator,
+        )
+        _publisher_event(creator, publisher, "created")
+    return publisher
+
+
+def _publisher_event(actor: Actor, publisher: TrustedPublisher, verb: str) -> None:
+    audit_event_record(
+        author=actor, entity=publisher.project, target=publisher,
+        event_name=f"trusted_publisher_{verb}", target_details=f"{publisher.provider} "
+        f"{publisher.issuer}", message=f"Trusted publisher {verb} ({publisher.provider})",
+        details={"issuer": publisher.issuer, "claims": dict(publisher.claims)},
     )
 
 
-def trusted_publisher_delete(*, publisher: TrustedPublisher) -> None:
+@transaction.atomic
+def trusted_publisher_delete(*, publisher: TrustedPublisher, actor: Actor = None) -> None:
     """Stop trusting a publisher; the tokens it minted stop working at once (their rows stay,
     with the claims that minted them)."""
+    _publisher_event(actor, publisher, "deleted")
     publisher.delete()
 
 

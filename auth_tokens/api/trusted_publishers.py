@@ -1,6 +1,7 @@
 """Trusted publishers of a project (issue 13): GET and POST
 /projects/:id/packages/pypi/trusted_publishers, DELETE .../:publisher_id. Maintainers only."""
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -32,10 +33,12 @@ class TrustedPublisherListCreateApi(APIView):
         issuer = serializers.CharField(required=False, allow_blank=True, default="")
         claims = serializers.DictField(required=False, default=dict)
 
+    @extend_schema(responses={200: TrustedPublisherOutput(many=True)})
     def get(self, request: Request, ref: str) -> Response:
         publishers = selectors.trusted_publishers_of(_project(request, ref))
         return paginated(request, publishers, many(TrustedPublisherOutput))
 
+    @extend_schema(request=InputSerializer, responses={201: TrustedPublisherOutput})
     def post(self, request: Request, ref: str) -> Response:
         principal = user_principal(request)
         project = access_project(principal, ref, Ability.ADMIN_PROJECT)
@@ -48,11 +51,12 @@ class TrustedPublisherListCreateApi(APIView):
 
 
 class TrustedPublisherDetailApi(APIView):
+    @extend_schema(responses={204: None})
     def delete(self, request: Request, ref: str, publisher_id: str) -> Response:
         publisher = selectors.trusted_publishers_of(_project(request, ref)).filter(
             pk=int(publisher_id)
         ).first()
         if publisher is None:
             raise NotFound("Trusted Publisher")
-        services.trusted_publisher_delete(publisher=publisher)
+        services.trusted_publisher_delete(publisher=publisher, actor=user_principal(request))
         return Response(status=204)

@@ -114,6 +114,6 @@ def trusted_publisher_delete(
 ) -> HttpResponse:
     project = access_project(principal, full_path, Ability.ADMIN_PROJECT)
     publisher = get_object_or_404(selectors.trusted_publishers_of(project), pk=publisher_id)
-    services.trusted_publisher_delete(publisher=publisher)
+    services.trusted_publisher_delete(publisher=publisher, actor=principal)
     messages.success(request, "Removed the trusted publisher; the tokens it minted stop working.")
     return redirect(_settings_url(project))

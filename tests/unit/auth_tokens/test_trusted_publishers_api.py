@@ -126,3 +126,26 @@ def test_the_list_costs_the_same_queries_however_many_publishers(
             "repository": f"octo/app{index}"}}, format="json")
     with django_assert_max_num_queries(8):
         assert len(maintainer.get(url(project)).json()) == 5
+
+
+def test_adding_and_removing_a_publisher_are_audit_events(db):
+    from projects.audit.models import AuditEvent
+    from tests.factories import make_group, make_pat, make_project, make_user
+
+    project = make_project("zqx-audit-tp", namespace=make_group("zqx-audit-g"))
+    admin = make_user("zqx-audit-root", is_admin=True)
+    client = APIClient()
+    client.credentials(HTTP_PRIVATE_TOKEN=make_pat(admin))
+    base = f"/api/v4/projects/{project.pk}/packages/pypi/trusted_publishers"
+
+    created = client.post(base, {"provider": "github", "claims": {"repository": "octo/app"}},
+                          format="json")
+    assert created.status_code == 201, created.content
+    assert client.delete(f"{base}/{created.json()['id']}").status_code == 204
+
+    added, removed = AuditEvent.objects.filter(
+        event_name__startswith="trusted_publisher_").order_by("pk")
+    assert (added.event_name, removed.event_name) == ("trusted_publisher_created",
+                                                      "trusted_publisher_deleted")
+    assert {added.author_id, removed.author_id} == {admin.pk}
+    assert added.details["claims"] == {"repository": "octo/app"}
