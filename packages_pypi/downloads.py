@@ -9,9 +9,10 @@ REGISTRY_DOWNLOAD_FOLD_INTERVAL_SECONDS starts it in a background thread, and a 
 worker runs it as it exits, so a restart loses nothing.
 
 No count is lost: a batch is taken out of the counter atomically (Redis RENAME of the hash to
-a batch key), written, and only then dropped; a batch whose fold failed is folded again next
-time. A process killed between the database commit and dropping its batch would count that
-one batch twice: the choice between "at least once" and "at most once", made for at least.
+a batch key), written, and only then dropped; a batch whose fold failed goes back into the
+counts, and one whose process died is adopted by a later fold. A process killed between the
+database commit and dropping its batch would count that one batch twice: the choice between
+"at least once" and "at most once", made for at least.
 """
 
 from __future__ import annotations
@@ -54,7 +55,14 @@ class _Counter(Protocol):
 
 
 class _RedisCounter:
-    """One hash shared by every app server; RENAME hands a fold its batch atomically."""
+    """One hash shared by every app server; RENAME hands a fold its batch atomically.
+
+    A batch key carries the time it was taken. A fold adopts another fold's batch only when it
+    is older than ABANDONED_AFTER (its process died between taking and dropping it), and claims
+    it by RENAME, so two folds never write the same batch.
+    """
+
+    ABANDONED_AFTER = 300  # seconds; a fold takes milliseconds
 
     def __init__(self, client: Any) -> None:
         self.client = client
@@ -63,29 +71,49 @@ class _RedisCounter:
         self.client.hincrby(_COUNTS, file_id, 1)
 
     def take(self) -> list[_Batch]:
-        key = f"{_BATCH}{uuid.uuid4().hex}"
+        taken = [key for key in [self._claim(_COUNTS)] if key]
+        cutoff = time.time() - self.ABANDONED_AFTER
+        for name in self.client.scan_iter(match=f"{_BATCH}*"):
+            name = name.decode() if isinstance(name, bytes) else name
+            if name not in taken and _taken_at(name) < cutoff and (claimed := self._claim(name)):
+                taken.append(claimed)
+        return [
+            _Batch(key, {int(file_id): int(count)
+                         for file_id, count in self.client.hgetall(key).items()})
+            for key in taken
+        ]
+
+    def _claim(self, source: str) -> str | None:
+        key = f"{_BATCH}{int(time.time())}:{uuid.uuid4().hex}"
         try:
-            self.client.rename(_COUNTS, key)
-        except Exception as error:  # redis.ResponseError: nothing counted since the last fold
+            self.client.rename(source, key)
+        except Exception as error:  # redis.ResponseError: nothing there (any more)
             if "no such key" not in str(error).lower():
                 raise
-        # Leftovers of a fold that failed (here or on another server) come along.
-        return [
-            _Batch(name.decode() if isinstance(name, bytes) else name, {
-                int(file_id): int(count) for file_id, count in self.client.hgetall(name).items()
-            })
-            for name in self.client.scan_iter(match=f"{_BATCH}*")
-        ]
+            return None
+        return key
 
     def done(self, batch: _Batch) -> None:
         self.client.delete(batch.key)
 
     def give_back(self, batch: _Batch) -> None:
-        """The batch stays under its key and is folded again next time."""
+        """Add the batch back to the counts in one transaction, for the next fold."""
+        with self.client.pipeline(transaction=True) as pipe:
+            for file_id, count in batch.counts.items():
+                pipe.hincrby(_COUNTS, file_id, count)
+            pipe.delete(batch.key)
+            pipe.execute()
 
     def fold_due(self, interval: float) -> bool:
         # SET NX with expiry: one fold per interval across every server.
         return bool(self.client.set(_FOLD_DUE, 1, nx=True, ex=max(int(interval), 1)))
+
+
+def _taken_at(key: str) -> float:
+    try:
+        return float(key.removeprefix(_BATCH).split(":", 1)[0])
+    except ValueError:
+        return 0.0
 
 
 class _LocalCounter:

@@ -2,6 +2,7 @@
 the Packages API and on the package page; a download never writes its count."""
 
 import threading
+import time
 
 import pytest
 import redis
@@ -167,3 +168,18 @@ def test_the_packages_api_and_the_page_show_downloads(
     }
     page = Client().get(f"/acme/tools/-/packages/{package.pk}").content.decode()
     assert 'data-downloads="2"' in page
+
+
+def test_redis_folds_adopt_only_abandoned_batches(counting_cache, public_files):
+    if counting_cache != "redis":
+        pytest.skip("batches under their own keys are Redis's")
+    _, package, wheel_file, _ = public_files
+    client = redis.Redis.from_url(REDIS_URL)
+    old = f"registry:downloads:batch:{int(time.time()) - 3600}:dead"
+    client.hset(old, wheel_file.pk, 5)  # its fold died an hour ago
+    busy = f"registry:downloads:batch:{int(time.time())}:busy"
+    client.hset(busy, wheel_file.pk, 7)  # another server is folding it right now
+    assert downloads_fold() == 5
+    assert Package.objects.get(pk=package.pk).downloads == 5
+    assert not client.exists(old)
+    assert client.hget(busy, wheel_file.pk) == b"7"
