@@ -21,6 +21,7 @@ import logging
 import threading
 import time
 import uuid
+import weakref
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -66,9 +67,10 @@ class _RedisCounter:
 
     def __init__(self, client: Any) -> None:
         self.client = client
+        self.next_check = 0.0
 
     def add(self, file_id: int) -> None:
-        self.client.hincrby(_COUNTS, file_id, 1)
+        self.client.hincrby(_COUNTS, file_id, 1)  # the download's one round trip
 
     def take(self) -> list[_Batch]:
         taken = [key for key in [self._claim(_COUNTS)] if key]
@@ -105,7 +107,12 @@ class _RedisCounter:
             pipe.execute()
 
     def fold_due(self, interval: float) -> bool:
-        # SET NX with expiry: one fold per interval across every server.
+        # Asked once an interval per process, not per download; SET NX with expiry then
+        # makes it one fold per interval across every server.
+        now = time.monotonic()
+        if now < self.next_check:
+            return False
+        self.next_check = now + interval
         return bool(self.client.set(_FOLD_DUE, 1, nx=True, ex=max(int(interval), 1)))
 
 
@@ -162,13 +169,20 @@ class _LocalCounter:
 
 
 _local = _LocalCounter()
+# One Redis counter per cache client (Django keeps a cache backend per thread): building a
+# Redis client per download would cost more than the count.
+_redis_counters: weakref.WeakKeyDictionary[Any, _RedisCounter] = weakref.WeakKeyDictionary()
 
 
 def _counter() -> _Counter:
-    client_of = getattr(getattr(cache, "_cache", None), "get_client", None)
-    if client_of is not None:  # django.core.cache.backends.redis.RedisCache
-        return _RedisCounter(client_of(_COUNTS, write=True))
-    return _local
+    backend = getattr(cache, "_cache", None)
+    if backend is None or not hasattr(backend, "get_client"):
+        return _local
+    # django.core.cache.backends.redis.RedisCache
+    counter = _redis_counters.get(backend)
+    if counter is None:
+        counter = _redis_counters[backend] = _RedisCounter(backend.get_client(_COUNTS, write=True))
+    return counter
 
 
 def download_count(package_file: PackageFile) -> None:
