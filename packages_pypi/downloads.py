@@ -1,12 +1,13 @@
 """Download counts: counted in the cache on every download, folded into the database in batches.
 
 A download never writes the database for its count. It adds one in the cache: Redis HINCRBY
-when the cache is Redis (every app server counts into the same hash), else the process's own
-local-memory cache. `downloads_fold` moves what was counted into `PackageFile.downloads` and
-`Package.downloads`, one transaction per batch: `manage.py downloads_fold` runs it (the compose
-file every minute), a download that finds the last fold older than
-REGISTRY_DOWNLOAD_FOLD_INTERVAL_SECONDS starts it in a background thread, and a gunicorn
-worker runs it as it exits, so a restart loses nothing.
+when the cache is Redis (every app server counts into the same hash), else in the process's
+memory, as the local-memory cache would (see _LocalCounter for why not in it).
+`downloads_fold` moves what was counted into `PackageFile.downloads` and `Package.downloads`,
+one transaction per batch: `manage.py downloads_fold` runs it (the compose file every minute),
+a download that finds the last fold older than REGISTRY_DOWNLOAD_FOLD_INTERVAL_SECONDS starts
+it in a background thread, and a gunicorn worker runs it as it exits, so a restart loses
+nothing.
 
 No count is lost: a batch is taken out of the counter atomically (Redis RENAME of the hash to
 a batch key), written, and only then dropped; a batch whose fold failed goes back into the
@@ -124,28 +125,25 @@ def _taken_at(key: str) -> float:
 
 
 class _LocalCounter:
-    """The local-memory cache (one process): a lock makes counting and taking atomic."""
+    """Without Redis: the counts live in this process, under a lock.
+
+    Not in Django's local-memory cache itself: it holds 300 entries by default, shared with
+    the index pages, and culls a third when full, which would drop counts. A dict has the same
+    life as that cache (the process), and a gunicorn worker folds it as it stops.
+    """
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
+        self.counts: dict[int, int] = defaultdict(int)
         self.next_fold = 0.0
 
     def add(self, file_id: int) -> None:
-        key = f"{_COUNTS}:{file_id}"
         with self.lock:
-            if cache.add(key, 1, timeout=None):
-                ids = cache.get(_COUNTS) or set()
-                cache.set(_COUNTS, ids | {file_id}, timeout=None)
-            else:
-                cache.incr(key)
+            self.counts[file_id] += 1
 
     def take(self) -> list[_Batch]:
         with self.lock:
-            ids = cache.get(_COUNTS) or set()
-            keys = {f"{_COUNTS}:{file_id}": file_id for file_id in ids}
-            counted = cache.get_many(list(keys))
-            cache.delete_many([*keys, _COUNTS])
-        counts = {keys[key]: int(value) for key, value in counted.items() if value}
+            counts, self.counts = dict(self.counts), defaultdict(int)
         return [_Batch("local", counts)] if counts else []
 
     def done(self, batch: _Batch) -> None:
@@ -154,10 +152,7 @@ class _LocalCounter:
     def give_back(self, batch: _Batch) -> None:
         with self.lock:
             for file_id, count in batch.counts.items():
-                key = f"{_COUNTS}:{file_id}"
-                if not cache.add(key, count, timeout=None):
-                    cache.incr(key, count)
-            cache.set(_COUNTS, (cache.get(_COUNTS) or set()) | set(batch.counts), timeout=None)
+                self.counts[file_id] += count
 
     def fold_due(self, interval: float) -> bool:
         now = time.monotonic()

@@ -6,7 +6,6 @@ import time
 
 import pytest
 import redis
-from django.core.cache import cache
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -126,9 +125,20 @@ def test_a_cache_outage_does_not_fail_the_download(monkeypatch, public_files, ca
     def broken(*args, **kwargs):
         raise ConnectionError("cache down")
 
-    monkeypatch.setattr(cache, "add", broken)
+    monkeypatch.setattr(downloads._local, "add", broken)
     _download(project, wheel_file)
     assert "could not count a download" in caplog.text
+
+
+def test_many_files_counted_at_once_are_all_kept(no_background_fold, public_files):
+    """More files than Django's local-memory cache holds (300) lose no count."""
+    project, _, wheel_file, _ = public_files
+    counter = downloads._counter()
+    for file_id in range(1_000_000, 1_000_500):
+        counter.add(file_id)
+    _download(project, wheel_file)
+    (batch,) = counter.take()
+    assert len(batch.counts) == 501 and batch.counts[wheel_file.pk] == 1
 
 
 def test_a_fold_is_started_once_the_interval_has_passed(settings, monkeypatch, public_files):
