@@ -1,17 +1,19 @@
 """Download counts: counted in the cache on every download, folded into the database in batches.
 
 A download never writes the database for its count. It adds one in the cache: Redis HINCRBY
-when the cache is Redis (every app server counts into the same hash), else the process's own
-local-memory cache. `downloads_fold` moves what was counted into `PackageFile.downloads` and
-`Package.downloads`, one transaction per batch: `manage.py downloads_fold` runs it (the compose
-file every minute), a download that finds the last fold older than
-REGISTRY_DOWNLOAD_FOLD_INTERVAL_SECONDS starts it in a background thread, and a gunicorn
-worker runs it as it exits, so a restart loses nothing.
+when the cache is Redis (every app server counts into the same hash), else in the process's
+memory, as the local-memory cache would (see _LocalCounter for why not in it).
+`downloads_fold` moves what was counted into `PackageFile.downloads` and `Package.downloads`,
+one transaction per batch: `manage.py downloads_fold` runs it (the compose file every minute),
+a download that finds the last fold older than REGISTRY_DOWNLOAD_FOLD_INTERVAL_SECONDS starts
+it in a background thread, and a gunicorn worker runs it as it exits, so a restart loses
+nothing.
 
 No count is lost: a batch is taken out of the counter atomically (Redis RENAME of the hash to
-a batch key), written, and only then dropped; a batch whose fold failed is folded again next
-time. A process killed between the database commit and dropping its batch would count that
-one batch twice: the choice between "at least once" and "at most once", made for at least.
+a batch key), written, and only then dropped; a batch whose fold failed goes back into the
+counts, and one whose process died is adopted by a later fold. A process killed between the
+database commit and dropping its batch would count that one batch twice: the choice between
+"at least once" and "at most once", made for at least.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import logging
 import threading
 import time
 import uuid
+import weakref
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -54,63 +57,93 @@ class _Counter(Protocol):
 
 
 class _RedisCounter:
-    """One hash shared by every app server; RENAME hands a fold its batch atomically."""
+    """One hash shared by every app server; RENAME hands a fold its batch atomically.
+
+    A batch key carries the time it was taken. A fold adopts another fold's batch only when it
+    is older than ABANDONED_AFTER (its process died between taking and dropping it), and claims
+    it by RENAME, so two folds never write the same batch.
+    """
+
+    ABANDONED_AFTER = 300  # seconds; a fold takes milliseconds
 
     def __init__(self, client: Any) -> None:
         self.client = client
+        self.next_check = 0.0
 
     def add(self, file_id: int) -> None:
-        self.client.hincrby(_COUNTS, file_id, 1)
+        self.client.hincrby(_COUNTS, file_id, 1)  # the download's one round trip
 
     def take(self) -> list[_Batch]:
-        key = f"{_BATCH}{uuid.uuid4().hex}"
+        taken = [key for key in [self._claim(_COUNTS)] if key]
+        cutoff = time.time() - self.ABANDONED_AFTER
+        for name in self.client.scan_iter(match=f"{_BATCH}*"):
+            name = name.decode() if isinstance(name, bytes) else name
+            if name not in taken and _taken_at(name) < cutoff and (claimed := self._claim(name)):
+                taken.append(claimed)
+        return [
+            _Batch(key, {int(file_id): int(count)
+                         for file_id, count in self.client.hgetall(key).items()})
+            for key in taken
+        ]
+
+    def _claim(self, source: str) -> str | None:
+        key = f"{_BATCH}{int(time.time())}:{uuid.uuid4().hex}"
         try:
-            self.client.rename(_COUNTS, key)
-        except Exception as error:  # redis.ResponseError: nothing counted since the last fold
+            self.client.rename(source, key)
+        except Exception as error:  # redis.ResponseError: nothing there (any more)
             if "no such key" not in str(error).lower():
                 raise
-        # Leftovers of a fold that failed (here or on another server) come along.
-        return [
-            _Batch(name.decode() if isinstance(name, bytes) else name, {
-                int(file_id): int(count) for file_id, count in self.client.hgetall(name).items()
-            })
-            for name in self.client.scan_iter(match=f"{_BATCH}*")
-        ]
+            return None
+        return key
 
     def done(self, batch: _Batch) -> None:
         self.client.delete(batch.key)
 
     def give_back(self, batch: _Batch) -> None:
-        """The batch stays under its key and is folded again next time."""
+        """Add the batch back to the counts in one transaction, for the next fold."""
+        with self.client.pipeline(transaction=True) as pipe:
+            for file_id, count in batch.counts.items():
+                pipe.hincrby(_COUNTS, file_id, count)
+            pipe.delete(batch.key)
+            pipe.execute()
 
     def fold_due(self, interval: float) -> bool:
-        # SET NX with expiry: one fold per interval across every server.
+        # Asked once an interval per process, not per download; SET NX with expiry then
+        # makes it one fold per interval across every server.
+        now = time.monotonic()
+        if now < self.next_check:
+            return False
+        self.next_check = now + interval
         return bool(self.client.set(_FOLD_DUE, 1, nx=True, ex=max(int(interval), 1)))
 
 
+def _taken_at(key: str) -> float:
+    try:
+        return float(key.removeprefix(_BATCH).split(":", 1)[0])
+    except ValueError:
+        return 0.0
+
+
 class _LocalCounter:
-    """The local-memory cache (one process): a lock makes counting and taking atomic."""
+    """Without Redis: the counts live in this process, under a lock.
+
+    Not in Django's local-memory cache itself: it holds 300 entries by default, shared with
+    the index pages, and culls a third when full, which would drop counts. A dict has the same
+    life as that cache (the process), and a gunicorn worker folds it as it stops.
+    """
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
+        self.counts: dict[int, int] = defaultdict(int)
         self.next_fold = 0.0
 
     def add(self, file_id: int) -> None:
-        key = f"{_COUNTS}:{file_id}"
         with self.lock:
-            if cache.add(key, 1, timeout=None):
-                ids = cache.get(_COUNTS) or set()
-                cache.set(_COUNTS, ids | {file_id}, timeout=None)
-            else:
-                cache.incr(key)
+            self.counts[file_id] += 1
 
     def take(self) -> list[_Batch]:
         with self.lock:
-            ids = cache.get(_COUNTS) or set()
-            keys = {f"{_COUNTS}:{file_id}": file_id for file_id in ids}
-            counted = cache.get_many(list(keys))
-            cache.delete_many([*keys, _COUNTS])
-        counts = {keys[key]: int(value) for key, value in counted.items() if value}
+            counts, self.counts = dict(self.counts), defaultdict(int)
         return [_Batch("local", counts)] if counts else []
 
     def done(self, batch: _Batch) -> None:
@@ -119,10 +152,7 @@ class _LocalCounter:
     def give_back(self, batch: _Batch) -> None:
         with self.lock:
             for file_id, count in batch.counts.items():
-                key = f"{_COUNTS}:{file_id}"
-                if not cache.add(key, count, timeout=None):
-                    cache.incr(key, count)
-            cache.set(_COUNTS, (cache.get(_COUNTS) or set()) | set(batch.counts), timeout=None)
+                self.counts[file_id] += count
 
     def fold_due(self, interval: float) -> bool:
         now = time.monotonic()
@@ -134,13 +164,20 @@ class _LocalCounter:
 
 
 _local = _LocalCounter()
+# One Redis counter per cache client (Django keeps a cache backend per thread): building a
+# Redis client per download would cost more than the count.
+_redis_counters: weakref.WeakKeyDictionary[Any, _RedisCounter] = weakref.WeakKeyDictionary()
 
 
 def _counter() -> _Counter:
-    client_of = getattr(getattr(cache, "_cache", None), "get_client", None)
-    if client_of is not None:  # django.core.cache.backends.redis.RedisCache
-        return _RedisCounter(client_of(_COUNTS, write=True))
-    return _local
+    backend = getattr(cache, "_cache", None)
+    if backend is None or not hasattr(backend, "get_client"):
+        return _local
+    # django.core.cache.backends.redis.RedisCache
+    counter = _redis_counters.get(backend)
+    if counter is None:
+        counter = _redis_counters[backend] = _RedisCounter(backend.get_client(_COUNTS, write=True))
+    return counter
 
 
 def download_count(package_file: PackageFile) -> None:

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from projects.models import ApplicationSettings, Group, GroupMember, Project, ProjectMember, User
-from projects.services import AUDITED_SETTINGS, setting_change_record
+from projects.services import AUDITED_SETTINGS, member_change_record, setting_change_record
 
 
 def _record_setting_changes(request, obj, form) -> None:  # noqa: ANN001
@@ -24,6 +24,27 @@ class UserAdmin(DjangoUserAdmin):
     )
 
 
+class AuditedMembersMixin:
+    """Audit the member rows an admin adds, changes or deletes in the inline (same transaction)."""
+
+    def save_formset(self, request, form, formset, change) -> None:  # noqa: ANN001
+        model = formset.model
+        if model not in (GroupMember, ProjectMember):
+            super().save_formset(request, form, formset, change)  # type: ignore[misc]
+            return
+        old_levels = {f.instance.pk: f.initial.get("access_level") for f in formset.initial_forms}
+        deleted = [f.instance for f in formset.initial_forms
+                   if formset.can_delete and formset._should_delete_form(f)]
+        for member in deleted:
+            member_change_record(actor=request.user, member=member, old_level=None, removed=True)
+        super().save_formset(request, form, formset, change)  # type: ignore[misc]
+        for member in formset.new_objects:
+            member_change_record(actor=request.user, member=member, old_level=None)
+        for member, _fields in formset.changed_objects:
+            member_change_record(actor=request.user, member=member,
+                                 old_level=old_levels.get(member.pk))
+
+
 class GroupMemberInline(admin.TabularInline):
     model = GroupMember
     extra = 0
@@ -37,7 +58,7 @@ class ProjectMemberInline(admin.TabularInline):
 
 
 @admin.register(Group)
-class GroupAdmin(admin.ModelAdmin):
+class GroupAdmin(AuditedMembersMixin, admin.ModelAdmin):
     list_display = ("full_path", "name", "visibility", "pypi_package_requests_forwarding",
                     "pypi_package_requests_forwarding_mode")
     search_fields = ("full_path", "name")
@@ -57,7 +78,7 @@ class GroupAdmin(admin.ModelAdmin):
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(AuditedMembersMixin, admin.ModelAdmin):
     list_display = ("full_path", "name", "visibility", "package_registry_access_level")
     search_fields = ("full_path", "name")
     readonly_fields = ("full_path", "created_at")

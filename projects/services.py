@@ -230,6 +230,24 @@ def _member_event(
     )
 
 
+def member_change_record(
+    *, actor: Actor, member: ProjectMember | GroupMember, old_level: int | None,
+    removed: bool = False,
+) -> None:
+    """Record a membership change made outside these services (the Django admin's inlines):
+    `old_level` None is a new member, `removed` a deletion."""
+    level = _level_name(member.access_level)
+    if removed:
+        _member_event(actor, member, "member_destroyed", f"Removed {member.user.username}",
+                      {"remove": "user_access", "as": level})
+    elif old_level is None:
+        _member_event(actor, member, "member_created",
+                      f"Added {member.user.username} as {level}", {"add": "user_access",
+                                                                   "as": level})
+    elif old_level != member.access_level:
+        _member_changed(actor, member, old_level)
+
+
 def _member_changed(actor: Actor, member: ProjectMember | GroupMember, old_level: int) -> None:
     old, new = _level_name(old_level), _level_name(member.access_level)
     _member_event(actor, member, "member_updated",

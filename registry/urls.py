@@ -10,6 +10,7 @@ from auth_tokens.web import views as token_views
 from packages_pypi.web import lifecycle as lifecycle_views
 from packages_pypi.web import namespaces as namespace_views
 from packages_pypi.web import views as package_views
+from projects.web import audit_events as audit_views
 from projects.web import views as project_views
 from registry import views
 
@@ -46,6 +47,11 @@ urlpatterns = [
     ), name="sign_in"),
     path("users/sign_out", auth_views.LogoutView.as_view(next_page="/"), name="sign_out"),
     path("-/packages", package_views.package_search, name="package_search"),
+    path("-/audit_events", audit_views.instance_audit_events, name="audit_events"),
+    re_path(rf"^groups/{GROUP_PATH}/-/audit_events$", audit_views.group_audit_events,
+            name="group_audit_events"),
+    re_path(rf"^{FULL_PATH}/-/audit_events$", audit_views.project_audit_events,
+            name="project_audit_events"),
     path("-/user_settings/personal_access_tokens", token_views.personal_access_tokens,
          name="personal_access_tokens"),
     path("-/user_settings/personal_access_tokens/<int:token_id>/revoke",

@@ -30,6 +30,15 @@ def _empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_download_counts(monkeypatch):
+    """Without Redis, download counts live in the process (packages_pypi.downloads): start
+    every test with none, as the cache starts empty."""
+    from packages_pypi import downloads
+
+    monkeypatch.setattr(downloads, "_local", downloads._LocalCounter())
+
+
 def basic_auth(username: str, password: str) -> str:
     """An `Authorization` header value for HTTP Basic."""
     return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()

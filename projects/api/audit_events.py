@@ -10,6 +10,7 @@ import datetime
 from django.db.models import QuerySet
 from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -70,6 +71,22 @@ def _filters(request: Request, *, by_entity: bool) -> AuditEventFilters:
     )
 
 
+class AuditEventOutput(serializers.Serializer):
+    """GitLab's AuditEvent entity. The fields describe it for the OpenAPI document; the one
+    rendering, shared with `audit_export`, is `audit_event_as_gitlab`."""
+
+    id = serializers.IntegerField()
+    author_id = serializers.IntegerField()
+    entity_id = serializers.IntegerField()
+    entity_type = serializers.CharField()
+    event_name = serializers.CharField(allow_null=True)
+    details = serializers.DictField()
+    created_at = serializers.CharField()
+
+    def to_representation(self, instance: AuditEvent) -> dict[str, object]:
+        return audit_event_as_gitlab(instance)
+
+
 def _serialize(rows: Rows) -> list[object]:
     return [audit_event_as_gitlab(event) for event in rows]
 
@@ -85,7 +102,8 @@ class AuditEventListApi(APIView):
     """GET /audit_events: everything for admins, a user's own events otherwise."""
 
     @extend_schema(parameters=[*_FILTERS, OpenApiParameter("entity_type", str),
-                               OpenApiParameter("entity_id", int)])
+                               OpenApiParameter("entity_id", int)],
+                   responses={200: AuditEventOutput(many=True)})
     def get(self, request: Request) -> Response:
         events = audit_events_readable(signed_in_principal(request))
         return paginated(request, audit_events_filter(events, _filters(request, by_entity=True)),
@@ -95,6 +113,7 @@ class AuditEventListApi(APIView):
 class AuditEventDetailApi(APIView):
     """GET /audit_events/:id."""
 
+    @extend_schema(responses={200: AuditEventOutput})
     def get(self, request: Request, event_id: str) -> Response:
         return _one(audit_events_readable(signed_in_principal(request)), event_id)
 
@@ -114,7 +133,7 @@ def _project_events(request: Request, ref: str) -> QuerySet[AuditEvent]:
 class GroupAuditEventListApi(APIView):
     """GET /groups/:id/audit_events: the group's tree for its Owners, own events otherwise."""
 
-    @extend_schema(parameters=_FILTERS)
+    @extend_schema(parameters=_FILTERS, responses={200: AuditEventOutput(many=True)})
     def get(self, request: Request, ref: str) -> Response:
         events = audit_events_filter(_group_events(request, ref),
                                      _filters(request, by_entity=False))
@@ -124,6 +143,7 @@ class GroupAuditEventListApi(APIView):
 class GroupAuditEventDetailApi(APIView):
     """GET /groups/:id/audit_events/:event_id."""
 
+    @extend_schema(responses={200: AuditEventOutput})
     def get(self, request: Request, ref: str, event_id: str) -> Response:
         return _one(_group_events(request, ref), event_id)
 
@@ -131,7 +151,7 @@ class GroupAuditEventDetailApi(APIView):
 class ProjectAuditEventListApi(APIView):
     """GET /projects/:id/audit_events: everything for Maintainers, own events otherwise."""
 
-    @extend_schema(parameters=_FILTERS)
+    @extend_schema(parameters=_FILTERS, responses={200: AuditEventOutput(many=True)})
     def get(self, request: Request, ref: str) -> Response:
         events = audit_events_filter(_project_events(request, ref),
                                      _filters(request, by_entity=False))
@@ -141,5 +161,6 @@ class ProjectAuditEventListApi(APIView):
 class ProjectAuditEventDetailApi(APIView):
     """GET /projects/:id/audit_events/:event_id."""
 
+    @extend_schema(responses={200: AuditEventOutput})
     def get(self, request: Request, ref: str, event_id: str) -> Response:
         return _one(_project_events(request, ref), event_id)

@@ -46,7 +46,9 @@ def _author_of(author: Principal | User | None, fallback_name: str) -> _Author:
     if isinstance(author, User):
         author = Principal.for_user(author)
     if author is None or author.kind is PrincipalKind.ANONYMOUS:
-        return _Author(UNAUTHENTICATED_AUTHOR_ID, fallback_name or "An unauthenticated user",
+        # No caller: a management command or the system itself, unless a name is given (the
+        # username a failed sign-in tried).
+        return _Author(UNAUTHENTICATED_AUTHOR_ID, fallback_name or "System",
                        "", "Gitlab::Audit::UnauthenticatedAuthor", None)
     if author.kind is PrincipalKind.DEPLOY_TOKEN:
         assert author.deploy_token is not None

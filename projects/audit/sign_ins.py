@@ -27,7 +27,7 @@ def _sign_in_failed(
     # Filed under the account that was tried when it exists, so its owner and admins see it.
     account = User.objects.filter(username=username).first() if username else None
     audit_event_record(
-        author=None, author_name=username, entity=account,
+        author=None, author_name=username or "(no username)", entity=account,
         event_name="login_failed_with_standard_authentication",
         message="Failed to sign in with standard authentication", request=request,
     )

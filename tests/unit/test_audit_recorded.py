@@ -205,3 +205,35 @@ def test_sign_ins_and_failed_sign_ins_are_recorded(world):
     signed_in = _last("user_signed_in")
     _by_alice(signed_in, world)
     assert signed_in.details["ip_address"] == "10.0.0.5"
+
+
+def test_member_rows_an_admin_edits_in_the_admin_are_recorded(world):
+    root = make_user("root", is_admin=True)
+    admin = Client()
+    admin.force_login(root)
+    group, alice, bob = world["group"], world["alice"], make_user("bob")
+    owner_row = group.members.get(user=alice)
+    form = {
+        "name": group.name, "description": "", "visibility": Visibility.PRIVATE,
+        "pypi_package_requests_forwarding": "unknown",
+        "members-TOTAL_FORMS": "2", "members-INITIAL_FORMS": "1",
+        "members-0-id": owner_row.pk, "members-0-group": group.pk, "members-0-user": alice.pk,
+        "members-0-access_level": AccessLevel.OWNER, "members-0-expires_at": "",
+        "members-1-group": group.pk, "members-1-user": bob.pk,
+        "members-1-access_level": AccessLevel.OWNER, "members-1-expires_at": "",
+    }
+    response = admin.post(f"/admin/projects/group/{group.pk}/change/", form)
+    assert response.status_code == 302, response.content[:3000]
+    added = _last("member_created")
+    assert (added.author_id, added.details["target_details"], added.details["as"]) == (
+        root.pk, "bob", "Owner")
+    bob_row = group.members.get(user=bob)
+    form |= {"members-TOTAL_FORMS": "2", "members-INITIAL_FORMS": "2",
+             "members-1-id": bob_row.pk, "members-1-access_level": AccessLevel.DEVELOPER}
+    admin.post(f"/admin/projects/group/{group.pk}/change/", form)
+    changed = _last("member_updated")
+    assert (changed.details["from"], changed.details["to"]) == ("Owner", "Developer")
+    form |= {"members-1-DELETE": "on"}
+    admin.post(f"/admin/projects/group/{group.pk}/change/", form)
+    assert _last("member_destroyed").details["target_details"] == "bob"
+    assert not group.members.filter(user=bob).exists()

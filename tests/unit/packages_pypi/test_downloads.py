@@ -2,10 +2,10 @@
 the Packages API and on the package page; a download never writes its count."""
 
 import threading
+import time
 
 import pytest
 import redis
-from django.core.cache import cache
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -125,9 +125,20 @@ def test_a_cache_outage_does_not_fail_the_download(monkeypatch, public_files, ca
     def broken(*args, **kwargs):
         raise ConnectionError("cache down")
 
-    monkeypatch.setattr(cache, "add", broken)
+    monkeypatch.setattr(downloads._local, "add", broken)
     _download(project, wheel_file)
     assert "could not count a download" in caplog.text
+
+
+def test_many_files_counted_at_once_are_all_kept(no_background_fold, public_files):
+    """More files than Django's local-memory cache holds (300) lose no count."""
+    project, _, wheel_file, _ = public_files
+    counter = downloads._counter()
+    for file_id in range(1_000_000, 1_000_500):
+        counter.add(file_id)
+    _download(project, wheel_file)
+    (batch,) = counter.take()
+    assert len(batch.counts) == 501 and batch.counts[wheel_file.pk] == 1
 
 
 def test_a_fold_is_started_once_the_interval_has_passed(settings, monkeypatch, public_files):
@@ -167,3 +178,18 @@ def test_the_packages_api_and_the_page_show_downloads(
     }
     page = Client().get(f"/acme/tools/-/packages/{package.pk}").content.decode()
     assert 'data-downloads="2"' in page
+
+
+def test_redis_folds_adopt_only_abandoned_batches(counting_cache, public_files):
+    if counting_cache != "redis":
+        pytest.skip("batches under their own keys are Redis's")
+    _, package, wheel_file, _ = public_files
+    client = redis.Redis.from_url(REDIS_URL)
+    old = f"registry:downloads:batch:{int(time.time()) - 3600}:dead"
+    client.hset(old, wheel_file.pk, 5)  # its fold died an hour ago
+    busy = f"registry:downloads:batch:{int(time.time())}:busy"
+    client.hset(busy, wheel_file.pk, 7)  # another server is folding it right now
+    assert downloads_fold() == 5
+    assert Package.objects.get(pk=package.pk).downloads == 5
+    assert not client.exists(old)
+    assert client.hget(busy, wheel_file.pk) == b"7"
