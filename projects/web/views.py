@@ -24,6 +24,7 @@ from projects.access import (
 )
 from projects.models import Group, GroupMember, Project, ProjectMember
 from projects.principals import Principal
+from projects.roles import AccessLevel
 from projects.web.forms import (
     GroupForm,
     GroupSettingsForm,
@@ -162,7 +163,7 @@ def members(request: HttpRequest, principal: Principal, kind: str, full_path: st
 
 
 def _role(level: int) -> str:
-    return dict(MemberRoleForm.base_fields["access_level"].choices).get(level, str(level))  # type: ignore[attr-defined]
+    return AccessLevel(level).label
 
 
 def _member(subject: Project | Group, user_id: int) -> ProjectMember | GroupMember:

@@ -10,7 +10,9 @@ handler, on the test database (rolled back afterwards).
 import hypothesis
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import (
@@ -32,6 +34,17 @@ CONFIG = SchemathesisConfig.from_dict({
     # parameter would multiply the run by the number of parameters.
     "phases": {"coverage": {"enabled": False}, "stateful": {"enabled": False}},
 })
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_transaction():
+    """Django's WSGI handler closes the database connection after each request, which on
+    PostgreSQL ends the test's transaction; its test client turns that off the same way."""
+    for signal in (signals.request_started, signals.request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (signals.request_started, signals.request_finished):
+        signal.connect(close_old_connections)
 
 
 @pytest.fixture

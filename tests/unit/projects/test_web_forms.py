@@ -306,3 +306,28 @@ def test_who_may_not_change_project_settings_gets_404(client, world, viewer):
     assert response.status_code == 404
     world.project.refresh_from_db()
     assert world.project.name == "Tools"
+
+
+# -- query counts ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("extra", [1, 30])
+def test_the_members_page_costs_the_same_however_many_members(
+    client, world, extra, django_assert_max_num_queries
+):
+    for _ in range(extra):
+        add_member(world.project, make_user(), AccessLevel.REPORTER)
+    client = _as(client, world, "maintainer")
+    with django_assert_max_num_queries(12):
+        assert client.get(PROJECT_MEMBERS).status_code == 200
+
+
+@pytest.mark.parametrize("extra", [1, 30])
+def test_the_new_project_page_costs_the_same_however_many_groups(
+    client, world, extra, django_assert_max_num_queries
+):
+    for _ in range(extra):
+        add_member(make_group(visibility=Visibility.PRIVATE), world.users["maintainer"],
+                   AccessLevel.MAINTAINER)
+    client = _as(client, world, "maintainer")
+    with django_assert_max_num_queries(10):
+        assert client.get("/projects/new").status_code == 200
