@@ -127,7 +127,7 @@ def _compare(store: "_LocalStore | _S3Store", report: Report, limits: _Limits) -
             blob = next(blobs, None)
         elif blob is None or key < blob.key:
             report.checked_rows += 1
-            _missing_candidate(store, key, missing)
+            _missing_candidate(store, key, missing, limits)
             key = next(keys, None)
         else:
             report.checked_blobs += 1
@@ -150,7 +150,8 @@ def _orphan_candidate(store: "_LocalStore | _S3Store", blob: _Blob, tally: Tally
         tally.repaired += 1
 
 
-def _missing_candidate(store: "_LocalStore | _S3Store", key: str, tally: Tally) -> None:
+def _missing_candidate(store: "_LocalStore | _S3Store", key: str, tally: Tally,
+                       limits: _Limits) -> None:
     # A key outside the listed prefix, or a blob stored or a row deleted during the scan.
     # Storage first: a delete commits the row's removal before it removes the blob, so a
     # row still there after its blob was seen missing is a real loss.
@@ -161,8 +162,10 @@ def _missing_candidate(store: "_LocalStore | _S3Store", key: str, tally: Tally) 
         tally.add(f"project {row['project_id']} {row['file_name']}: {key}")
     upstream = UpstreamFile.objects.filter(file=key).values_list("file_name", flat=True).first()
     if upstream is not None:
-        # Only a cache: the next request fetches it again once its row is purged.
         tally.add(f"upstream cache {upstream}: {key}")
+        # Only a cache: forgetting the blob makes the next request fetch (and verify) it again.
+        if limits.repair and UpstreamFile.objects.filter(file=key).update(file=""):
+            tally.repaired += 1
 
 
 def _has_row(key: str) -> bool:

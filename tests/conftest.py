@@ -21,6 +21,13 @@ def _isolated_storage(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _no_real_upstream(settings):
+    """New instances proxy misses upstream: no test may reach pypi.org. The discard port
+    refuses at once; tests that want an upstream start the stand-in (tests/fakes/upstream.py)."""
+    settings.REGISTRY_PYPI_UPSTREAM_URL = "http://127.0.0.1:9/simple"
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Ids repeat between tests once their rows are rolled back: start every test uncached."""
     from django.core.cache import cache

@@ -135,7 +135,7 @@ def _metadata_response(request: HttpRequest, row: files.UpstreamFile, entry: Ups
 
 
 def _stream_response(stream: files.FileStream) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(stream.chunks(), content_type="application/octet-stream")
+    response = StreamingHttpResponse(stream, content_type="application/octet-stream")
     if (length := stream.content_length) is not None:
         # A short body (the held-back last chunk of a tampered file) then fails the client.
         response["Content-Length"] = str(length)

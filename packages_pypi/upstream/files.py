@@ -113,6 +113,11 @@ class FileStream:
         encoded = self.response.headers.get("Content-Encoding", "identity") != "identity"
         return int(declared) if declared.isdigit() and not encoded else None
 
+    def __iter__(self) -> Iterator[bytes]:
+        # As a response's content: Django calls close() when the response closes, so a client
+        # gone before the first byte still releases the connection and the lease.
+        return self.chunks()
+
     def chunks(self) -> Iterator[bytes]:
         try:
             yield from self._tee()

@@ -170,3 +170,17 @@ def test_admins_see_and_purge_cached_files(upstream, scope, admin_client):
     assert purged.status_code == 302
     assert not UpstreamFile.objects.exists() and not default_storage.exists(key)
     assert admin_client.get("/admin/packages_pypi/upstreamevent/").status_code == 200
+
+
+def test_registry_check_repairs_a_cached_file_whose_blob_is_gone(upstream, scope):
+    cached_twice(upstream, scope, wheel("lost-lib", "1.0"))
+    default_storage.delete(UpstreamFile.objects.get().file.name)
+
+    found = registry_check(repair=False, orphan_grace=datetime.timedelta(0),
+                           temp_max_age=datetime.timedelta(hours=1))
+    repaired = registry_check(repair=True, orphan_grace=datetime.timedelta(0),
+                              temp_max_age=datetime.timedelta(hours=1))
+
+    assert found.tallies["rows without a blob"].found == 1 and not found.consistent
+    assert repaired.consistent
+    assert not UpstreamFile.objects.get().cached  # fetched again when next asked for
