@@ -56,6 +56,9 @@ class Group(models.Model):
         blank=True,
         help_text="Forward PyPI misses to the upstream index. Empty: inherit from the parent.",
     )
+    # The tree serial: bumped in the transaction of every package write in this group or any
+    # group below it (packages_pypi.services.packages_serial_bump); group pages key on it.
+    packages_serial = models.BigIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -172,6 +172,17 @@ REGISTRY_X_ACCEL_REDIRECT = env.str("REGISTRY_X_ACCEL_REDIRECT", default="")
 # Shared by every app server when it is Redis (production); local memory on one machine.
 CACHES = {"default": env.cache_url("REGISTRY_CACHE_URL", default="locmemcache://")}
 
+# Public-page generation (issue 14): anonymous index pages are cached under one token that
+# every write replaces (packages_pypi/public_generation.py), so a hit needs no database query.
+# Every worker must see the same token: the shared cache itself when there is one (Redis),
+# else a file in the data folder, which every worker on this machine reads.
+CACHES["generations"] = (
+    env.cache_url("REGISTRY_CACHE_URL") if env.str("REGISTRY_CACHE_URL", default="")
+    else {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+          "LOCATION": str(DATA_DIR / "cache" / "generations")}
+)
+CACHES["generations"]["TIMEOUT"] = None  # a token lives until a write replaces it
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # GitLab's order (spec gitlab-pypi.md §2.1).

@@ -5,11 +5,12 @@ REST_FRAMEWORK). DRF never parses a body here: the upload streams through our ha
 """
 
 import datetime
+import hashlib
 import re
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.http import HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.utils import timezone
@@ -35,7 +36,7 @@ from projects.access import (
     readable_projects,
     readable_projects_filter,
 )
-from projects.models import Group, Project
+from projects.models import Group
 from projects.principals import Principal, principal_of
 from registry.http.errors import API_HEADERS
 from registry.http.exceptions import NotFound, RegistryError
@@ -131,6 +132,12 @@ class ProjectUpload(ProtocolView):
 class ProjectIndex(PageView):
     def get(self, request: Request, ref: str) -> HttpResponse:
         principal = principal_of(request)
+        return index_cache.public_page(
+            request, principal, ("project-index", _ref_key(ref), _media_type(request)),
+            lambda: self._page(request, principal, ref),
+        )
+
+    def _page(self, request: Request, principal: Principal, ref: str) -> HttpResponse:
         project = access_project(principal, ref, Ability.READ_PACKAGE)
         return _index_page(
             request, principal, project,
@@ -143,6 +150,12 @@ class ProjectIndex(PageView):
 class ProjectDetail(PageView):
     def get(self, request: Request, ref: str, name: str) -> HttpResponse:
         principal = principal_of(request)
+        return index_cache.public_page(
+            request, principal, ("project", _ref_key(ref), name, _media_type(request)),
+            lambda: self._page(request, principal, ref, name),
+        )
+
+    def _page(self, request: Request, principal: Principal, ref: str, name: str) -> HttpResponse:
         project = access_project(principal, ref, Ability.READ_PACKAGE)
         normalized = canonicalize_name(name)
         renderer = request.accepted_renderer
@@ -173,32 +186,55 @@ class ProjectFile(ProtocolView):
 class GroupIndex(PageView):
     def get(self, request: Request, ref: str) -> HttpResponse:
         principal = principal_of(request)
+        return index_cache.public_page(
+            request, principal, ("group-index", _ref_key(ref), _media_type(request)),
+            lambda: self._page(request, principal, ref),
+        )
+
+    def _page(self, request: Request, principal: Principal, ref: str) -> HttpResponse:
         group = access_group(principal, ref, Ability.READ_PACKAGE)
         projects = readable_projects(principal, group)
+        # The tree serial changes with every package write below the group; the ids of the
+        # projects the caller reads decide which of them the page shows.
+        readable = list(projects.order_by("pk").values_list("pk", flat=True))
         return _index_page(
             request, principal, projects,
             title=group.name,
             simple_path=f"groups/{group.pk}/-/packages/pypi/simple",
-            version=(group.pk, group.name, _serials(projects)),
+            version=(group.pk, group.name, group.packages_serial, _digest(readable)),
         )
 
 
 class GroupDetail(PageView):
     def get(self, request: Request, ref: str, name: str) -> HttpResponse:
         principal = principal_of(request)
+        return index_cache.public_page(
+            request, principal, ("group", _ref_key(ref), name, _media_type(request)),
+            lambda: self._page(request, principal, ref, name),
+        )
+
+    def _page(self, request: Request, principal: Principal, ref: str, name: str) -> HttpResponse:
         group = access_group(principal, ref, Ability.READ_PACKAGE)
         # Driven by the name: only projects holding it are checked, however large the group.
         normalized = canonicalize_name(name)
-        files = selectors.file_entries(readable_projects_filter(principal, group), normalized)
-        if not files:
-            return _miss(principal, group, name)
-        return index_cache.conditional(request, principal, simple.page_response(
-            simple.ProjectPage(
+        readable = readable_projects_filter(principal, group)
+        holding = selectors.projects_holding(readable, normalized)
+        renderer = request.accepted_renderer
+
+        def render() -> HttpResponse:
+            files = selectors.file_entries(readable, normalized) if holding else []
+            if not files:
+                return _miss(principal, group, name)
+            return simple.page_response(simple.ProjectPage(
                 files, normalized_name=normalized,
                 files_url=_absolute(request, f"groups/{group.pk}/-/packages/pypi/files"),
-            ),
-            request.accepted_renderer,
-        ))
+            ), renderer)
+
+        key = index_cache.page_key(
+            request, "group", normalized, group.pk, group.packages_serial, _digest(holding),
+            renderer.media_type,
+        )
+        return index_cache.cached_page(request, principal, key, render)
 
 
 class GroupFile(ProtocolView):
@@ -209,9 +245,18 @@ class GroupFile(ProtocolView):
         return _download(request, readable_projects_filter(principal, group), sha256, filename)
 
 
-def _serials(projects: QuerySet[Project]) -> list[tuple[int, int]]:
-    """Which projects the caller reads, and their package serials: one query, and the key."""
-    return list(projects.order_by("pk").values_list("pk", "packages_serial"))
+def _ref_key(ref: str) -> str:
+    # Paths are looked up case-insensitively; ids are digits.
+    return ref.strip("/").lower()
+
+
+def _media_type(request: Request) -> str:
+    return request.accepted_renderer.media_type
+
+
+def _digest(ids: list[int]) -> str:
+    """A short stand-in for a list of project ids in a cache key."""
+    return hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()
 
 
 def _index_page(
@@ -236,7 +281,7 @@ def _absolute(request: Request, path: str) -> str:
 def _miss(principal: Principal, group: Group, requested_name: str) -> HttpResponse:
     upstream = upstream_url_for(principal=principal, group=group, requested_name=requested_name)
     if upstream is None:
-        raise NotFound("Package")
+        raise index_cache.Miss()
     return HttpResponseRedirect(upstream)
 
 
