@@ -220,6 +220,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("REGISTRY_LOG_LEVEL", default="INFO")},
 }
+# Django logs every 4xx as a warning ("Not Found: /api/v4/..."): one log line per pip probe of
+# a name that is not here and per 401 challenge, on the hot path of misses (issue 14). The
+# access log records them; server errors (5xx) are still logged.
+LOGGING["loggers"] = {"django.request": {"level": env.str("REGISTRY_REQUEST_LOG_LEVEL",
+                                                          default="ERROR")}}
 
 # Form fields beside the file (twine sends the long description as one): 16 MiB.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int(
