@@ -66,7 +66,17 @@ def table(results: dict) -> str:
         cells = [fmt.format(v) if v is not None else "—" for v in values.values()]
         cells += [_ratio(values[mine], values[peer], higher) for mine, peer in ratios]
         lines.append("| " + " | ".join([label, *cells]) + " |")
-    return "\n".join(lines) + "\n\nRatios read 'times better' (>1 is ours ahead) for every row.\n"
+    return ("\n".join(lines) + "\n\nRatios read 'times better' (>1 is ours ahead) for every row.\n"
+            + _wrong_answers(results))
+
+
+def _wrong_answers(results: dict) -> str:
+    """A rate of error pages is no page rate: say so wherever wrk saw an unexpected status."""
+    wrong = [f"{name} {key}: {value.errors}" for name, result in results.items()
+             for key, value in result.items()
+             if key != "miss_16" and getattr(value, "errors", 0)]
+    return f"\n**Non-2xx/3xx answers where a page was expected**: {', '.join(wrong)}\n" if wrong \
+        else "\nEvery page row was answered 2xx/3xx throughout (wrk's non-2xx count is 0).\n"
 
 
 # (label, numerator, denominator): rates of the same run; a cost ratio is the inverse.
