@@ -69,7 +69,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "registry.middleware.SecureCookiesOnHttpsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "registry.middleware.ContentSecurityPolicyMiddleware",  # django-csp's, skipped on /api/
     "django.contrib.sessions.middleware.SessionMiddleware",
     "registry.middleware.NotModifiedMiddleware",
     "django.middleware.common.CommonMiddleware",
