@@ -10,4 +10,4 @@ def ceiling(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok\n", content_type="text/plain")
 
 
-urlpatterns = [path("-/bench/ceiling", ceiling), *registry_urlpatterns]
+urlpatterns = [path("api/v4/-/bench/ceiling", ceiling), *registry_urlpatterns]

@@ -52,7 +52,7 @@ def main() -> None:
         "group index": (f"/api/v4/groups/{group}/-/packages/pypi/simple/", {}),
         "group page": (f"/api/v4/groups/{group}/-/packages/pypi/simple/fleet-1/", {}),
         "group index, token": (f"/api/v4/groups/{group}/-/packages/pypi/simple/", token_header),
-        "ceiling": ("/-/bench/ceiling", {}),
+        "ceiling": ("/api/v4/-/bench/ceiling", {}),
     }
     for label, (path, headers) in cases.items():
         if ONLY and label != ONLY:

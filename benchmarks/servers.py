@@ -119,7 +119,7 @@ def start_ours(port: int, files: list[tuple[Path, str, str]], *, shape: str = "e
     api = f"{base}/api/v4/projects/{project_id}/packages/pypi"
     server = Server(name, process, base, f"{api}/simple/", Upload(api, ("bench", token)), env,
                     f"{base}/api/v4/groups/{group_id}/-/packages/pypi/simple/", proxy,
-                    f"{base}/-/bench/ceiling")
+                    f"{base}/api/v4/-/bench/ceiling")
     if not rows_only:
         _load(server, files)
     return server
