@@ -70,9 +70,10 @@ def _growth(growth: dict, path: Path) -> Path:
         axes.plot(sizes, [1000 / growth[size][key].rps for size in sizes], marker="o",
                   label=label)
     axes.set_xscale("log")
+    axes.minorticks_off()
     axes.set_xticks(sizes, [f"{size:,}" for size in sizes])
     axes.set_xlabel("projects in the registry (log scale)")
-    axes.set_ylabel("ms per request at 16 connections (lower is better)")
+    axes.set_ylabel("ms per request: 1000 / req/s at 16 conn (lower is better)")
     axes.set_ylim(bottom=0)
     axes.set_title("Cost against the number of projects (embedded default)")
     axes.legend(fontsize=8)
