@@ -218,17 +218,22 @@ def main() -> None:
         results["nginx static"] = measure_server(floor, sample, {})
     finally:
         floor.stop()
+    _write(results, {})  # the servers' figures are kept even if the growth runs fail
     growth = measure_growth(port + 10)
-    report = render(results, growth)
-    print(report)
-    (WORK / "results.md").write_text(report)
-    (WORK / "results.json").write_text(json.dumps(
-        {"projects": PROJECTS, "devpi_projects": DEVPI_PROJECTS, "seconds": SECONDS,
-         "results": results, "growth": growth}, default=_plain, indent=1))
+    print(_write(results, growth))
     from benchmarks.charts import draw
 
     for chart in draw(results, growth, WORK):
         print(f"chart: {chart}")
+
+
+def _write(results: dict, growth: dict) -> str:
+    report = render(results, growth)
+    (WORK / "results.md").write_text(report)
+    (WORK / "results.json").write_text(json.dumps(
+        {"projects": PROJECTS, "devpi_projects": DEVPI_PROJECTS, "seconds": SECONDS,
+         "results": results, "growth": growth}, default=_plain, indent=1))
+    return report
 
 
 def _plain(value: object) -> object:
