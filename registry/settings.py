@@ -174,13 +174,17 @@ CACHES = {"default": env.cache_url("REGISTRY_CACHE_URL", default="locmemcache://
 
 # Public-page generation (issue 14): anonymous index pages are cached under one token that
 # every write replaces (packages_pypi/public_generation.py), so a hit needs no database query.
-# Every worker must see the same token: the shared cache itself when there is one (Redis),
-# else a file in the data folder, which every worker on this machine reads.
-CACHES["generations"] = (
-    env.cache_url("REGISTRY_CACHE_URL") if env.str("REGISTRY_CACHE_URL", default="")
-    else {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-          "LOCATION": str(DATA_DIR / "cache" / "generations")}
-)
+# Every app server must see the same token: the shared cache itself when there is one (Redis);
+# else a file in the data folder, which every server shares when files are stored there. With
+# S3 and no shared cache the servers may share nothing but the database: no token at all then
+# (a dummy cache), and anonymous pages are keyed by the serials read from it, as before.
+if env.str("REGISTRY_CACHE_URL", default=""):
+    CACHES["generations"] = env.cache_url("REGISTRY_CACHE_URL")
+elif env.str("REGISTRY_STORAGE", default="filesystem") == "s3":
+    CACHES["generations"] = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+else:
+    CACHES["generations"] = {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                             "LOCATION": str(DATA_DIR / "cache" / "generations")}
 CACHES["generations"]["TIMEOUT"] = None  # a token lives until a write replaces it
 
 REST_FRAMEWORK = {

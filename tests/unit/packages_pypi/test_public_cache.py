@@ -265,3 +265,17 @@ def test_a_group_index_costs_the_same_queries_however_many_projects(
 
     assert cached.status_code == page.status_code == 200
     assert cached.text.count("<a ") == projects
+
+
+def test_without_a_shared_token_store_anonymous_pages_fall_back_to_the_serials(admin, settings):
+    """S3 and no shared cache (servers that share only the database): no public generation."""
+    settings.CACHES = {**settings.CACHES,
+                       "generations": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    project = _public_project()
+    registry = Registry()
+    registry.upload(project.pk, wheel("sample-project"), admin)
+    registry.simple(project_scope(project), "sample-project")
+
+    assert public_generation() is None
+    registry.upload(project.pk, wheel("sample-project", "2.0"), admin, version="2.0")
+    assert "2.0" in registry.simple(project_scope(project), "sample-project").text
