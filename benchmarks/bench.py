@@ -1,13 +1,20 @@
-"""`make bench`: ours against pypiserver and devpi-server, with nginx static files as the floor.
+"""`make bench`: ours in two shapes against pypiserver and devpi-server, with nginx static files
+as the floor and a trivial Django view under the same stack as our ceiling.
 
 BENCH_PROJECTS (default 2000) projects x 3 versions x (wheel + sdist); BENCH_SECONDS per wrk
-run (default 10); BENCH_BIG_MB for the large upload (default 500). Results go to stdout and
-to benchmarks/.work/results.md.
+run (default 10); BENCH_BIG_MB for the large upload (default 500); BENCH_SERVERS (default
+`ours,production,pypiserver,devpi`: `production` is ours on PostgreSQL and Redis behind nginx
+with deploy/nginx.conf); BENCH_DEVPI_PROJECTS (default: BENCH_PROJECTS) loads devpi with fewer
+projects, since it takes 0.8 s a file; BENCH_GROWTH (default `2000,20000`) the sizes at which
+ours is measured again with the data set written straight into its database. Results go to
+stdout, benchmarks/.work/results.md and results.json, with PNG charts beside them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import json
 import os
 import platform
 import shutil
@@ -29,7 +36,9 @@ PROJECTS = int(os.environ.get("BENCH_PROJECTS", "2000"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 BIG_MB = int(os.environ.get("BENCH_BIG_MB", "500"))
 # Which servers to measure: `BENCH_SERVERS=ours` is a quick run of ours alone.
-SERVERS = os.environ.get("BENCH_SERVERS", "ours,pypiserver,devpi").split(",")
+SERVERS = os.environ.get("BENCH_SERVERS", "ours,production,pypiserver,devpi").split(",")
+DEVPI_PROJECTS = int(os.environ.get("BENCH_DEVPI_PROJECTS", str(PROJECTS)))
+GROWTH = [int(size) for size in os.environ.get("BENCH_GROWTH", "2000,20000").split(",") if size]
 VERSIONS = ("1.0.0", "1.1.0", "1.2.0")
 INSTALL_COUNT = 20
 
@@ -57,6 +66,18 @@ def dataset(prefix: str, count: int, versions: tuple[str, ...] = VERSIONS) -> li
             for build in (build_wheel, build_sdist):
                 # Built once and kept: the same bytes for every server and every run.
                 files.append((folder / _cached(folder, build, name, version), name, version))
+    return files
+
+
+def names_only(prefix: str, count: int) -> list:
+    """The data set's file names without building the files (rows straight into a database)."""
+    files = []
+    for index in range(count):
+        name = f"{prefix}-{index:05d}"
+        for version in VERSIONS:
+            stem = f"{name.replace('-', '_')}-{version}"
+            files += [(Path(f"{stem}-py3-none-any.whl"), name, version),
+                      (Path(f"{stem}.tar.gz"), name, version)]
     return files
 
 
@@ -92,7 +113,9 @@ def measure_server(server: servers.Server, sample: str, uploads: dict) -> dict:
         result[f"page_{connections}"] = measure.wrk(server.page(sample), connections, SECONDS)
     result["root_16"] = measure.wrk(server.simple, 16, SECONDS)
     result["miss_16"] = measure.wrk(server.page("no-such-project-here"), 16, SECONDS)
-    if server.name == "ours":
+    if server.ceiling:
+        result["ceiling_16"] = measure.wrk(server.ceiling, 16, SECONDS)
+    if server.name.startswith("ours"):
         # The hot path of CI and developers: a cached page, asked for with a valid token.
         token = {"PRIVATE-TOKEN": server.upload.auth[1]}
         result["token_page_16"] = measure.wrk(server.page(sample), 16, SECONDS, token)
@@ -114,13 +137,34 @@ def measure_server(server: servers.Server, sample: str, uploads: dict) -> dict:
         status = measure.upload(measure.requests.Session(), server.upload, path, name, version)
         elapsed = time.perf_counter() - start
     result["big"] = (BIG_MB / elapsed if status in (200, 201) else 0.0, (peak.peak - rest))
-    result["install"] = _installs(server)
+    result["install"] = _installs(server, DEVPI_PROJECTS if server.name == "devpi" else PROJECTS)
     return result
 
 
-def _installs(server: servers.Server) -> tuple[float, float]:
-    step = max(PROJECTS // INSTALL_COUNT, 1)
-    names = [f"bench-{index:05d}" for index in range(0, PROJECTS, step)]
+def measure_growth(port: int) -> dict:
+    """Ours (embedded) at each growth size, loaded as rows: the page, miss and token rows."""
+    growth = {}
+    for size in GROWTH:
+        port += 1
+        print(f"== growth: {size} projects as rows", flush=True)
+        server = servers.start_ours(port, names_only("bench", size), rows_only=True)
+        try:
+            sample = f"bench-{size // 2:05d}"
+            token = {"PRIVATE-TOKEN": server.upload.auth[1]}
+            growth[size] = {
+                "page_16": measure.wrk(server.page(sample), 16, SECONDS),
+                "miss_16": measure.wrk(server.page("no-such-project-here"), 16, SECONDS),
+                "token_page_16": measure.wrk(server.page(sample), 16, SECONDS, token),
+                "ceiling_16": measure.wrk(server.ceiling, 16, SECONDS),
+            }
+        finally:
+            server.stop()
+    return growth
+
+
+def _installs(server: servers.Server, projects: int) -> tuple[float, float]:
+    step = max(projects // INSTALL_COUNT, 1)
+    names = [f"bench-{index:05d}" for index in range(0, projects, step)]
     names = names[:INSTALL_COUNT]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
     env |= {"PIP_CONFIG_FILE": "/dev/null", "UV_NO_CONFIG": "1"}
@@ -140,47 +184,77 @@ def main() -> None:
     sample = f"bench-{PROJECTS // 2:05d}"
     results, port = {}, 18700
     pages: dict[str, bytes] = {}
-    starts = (servers.start_ours, servers.start_pypiserver, servers.start_devpi)
-    for start in (start for start in starts if start.__name__[6:] in SERVERS):
+    starts = {
+        "ours": lambda port, files: servers.start_ours(port, files),
+        "production": lambda port, files: servers.start_ours(port, files, shape="production"),
+        "pypiserver": servers.start_pypiserver,
+        "devpi": servers.start_devpi,
+    }
+    for key in (key for key in starts if key in SERVERS):
         port += 1
-        print(f"== loading {len(files)} files into {start.__name__[6:]}", flush=True)
+        loaded = dataset("bench", DEVPI_PROJECTS) if key == "devpi" else files
+        print(f"== loading {len(loaded)} files into {key}", flush=True)
         began = time.perf_counter()
-        server = start(port, files)
+        server = starts[key](port, loaded)
         print(f"   loaded in {time.perf_counter() - began:.0f}s", flush=True)
         uploads = {
-            (server.name, 1): dataset(f"up1-{server.name}", 25, ("1.0.0",)),
-            (server.name, 4): dataset(f"up4-{server.name}", 50, ("1.0.0",)),
-            (server.name, "big"): big_file(f"big-{server.name}"),
+            (server.name, 1): dataset(f"up1-{key}", 25, ("1.0.0",)),
+            (server.name, 4): dataset(f"up4-{key}", 50, ("1.0.0",)),
+            (server.name, "big"): big_file(f"big-{key}"),
         }
         try:
-            if server.name == "ours":
+            if key == "ours":
                 pages = {"simple/": _get(server.simple),
                          f"simple/{sample}/": _get(server.page(sample))}
-            results[server.name] = measure_server(server, sample, uploads)
+            devpi_sample = f"bench-{DEVPI_PROJECTS // 2:05d}" if key == "devpi" else sample
+            results[server.name] = measure_server(server, devpi_sample, uploads)
         finally:
             server.stop()
+            if key == "production":
+                servers.drop_postgres()
     port += 1
     floor = servers.start_static_nginx(port, pages)
     try:
         results["nginx static"] = measure_server(floor, sample, {})
     finally:
         floor.stop()
-    report = render(results)
-    print(report)
+    _write(results, {})  # the servers' figures are kept even if the growth runs fail
+    growth = measure_growth(port + 10)
+    print(_write(results, growth))
+    from benchmarks.charts import draw
+
+    for chart in draw(results, growth, WORK):
+        print(f"chart: {chart}")
+
+
+def _write(results: dict, growth: dict) -> str:
+    report = render(results, growth)
     (WORK / "results.md").write_text(report)
+    (WORK / "results.json").write_text(json.dumps(
+        {"projects": PROJECTS, "devpi_projects": DEVPI_PROJECTS, "seconds": SECONDS,
+         "results": results, "growth": growth}, default=_plain, indent=1))
+    return report
+
+
+def _plain(value: object) -> object:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    raise TypeError(f"{type(value)} is not JSON")
 
 
 def _get(url: str) -> bytes:
     return measure.requests.get(url, headers={"Accept": "text/html"}, timeout=30).content
 
 
-def render(results: dict) -> str:
-    from benchmarks.report import table
+def render(results: dict, growth: dict) -> str:
+    from benchmarks.report import growth_table, limits_table, table
 
+    devpi = f", devpi loaded with {DEVPI_PROJECTS}" if DEVPI_PROJECTS != PROJECTS else ""
     head = (f"{time.strftime('%Y-%m-%d')}, {platform.node()}, {os.cpu_count()} cores, "
             f"Python {platform.python_version()}, {PROJECTS} projects x {len(VERSIONS)} versions "
-            f"x 2 files, wrk {SECONDS}s per run\n\n")
-    return head + table(results)
+            f"x 2 files{devpi}, wrk {SECONDS}s per run\n\n")
+    return (head + table(results) + "\n" + limits_table(results) + "\n"
+            + growth_table(growth))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""The one table `make bench` prints: each measure for each server, and our ratio to each peer."""
+"""The tables `make bench` prints: each measure for each server and shape with our ratio to each
+peer, the limits (our pages against the stack's ceiling and the static floor), and growth."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 MIB = 1024 * 1024
 GROUP_PROJECTS = int(os.environ.get("BENCH_GROUP_PROJECTS", "1000"))
 PEERS = ("pypiserver", "devpi")
+OURS = ("ours", "ours (production)")
 
 # (label, how to read it from a result, unit, higher is better)
 ROWS = [
@@ -18,14 +20,21 @@ ROWS = [
     ("root index, 16 conn, req/s", lambda r: r["root_16"].rps, "{:.0f}", True),
     ("root index, 16 conn, p99 ms", lambda r: r["root_16"].p99_ms, "{:.2f}", False),
     ("miss (404), 16 conn, req/s", lambda r: r["miss_16"].rps, "{:.0f}", True),
+    ("miss (404), 16 conn, p99 ms", lambda r: r["miss_16"].p99_ms, "{:.2f}", False),
+    ("trivial Django view (the stack's ceiling), 16 conn, req/s",
+     lambda r: r["ceiling_16"].rps, "{:.0f}", True),
     ("simple page with a token, 16 conn, req/s", lambda r: r["token_page_16"].rps, "{:.0f}",
      True),
     ("simple page with a token, 16 conn, p99 ms", lambda r: r["token_page_16"].p99_ms,
      "{:.2f}", False),
     (f"group index ({GROUP_PROJECTS} projects), 16 conn, req/s",
      lambda r: r["group_root_16"].rps, "{:.0f}", True),
+    (f"group index ({GROUP_PROJECTS} projects), 16 conn, p99 ms",
+     lambda r: r["group_root_16"].p99_ms, "{:.2f}", False),
     ("group page (name in 1 of them), 16 conn, req/s", lambda r: r["group_page_16"].rps,
      "{:.0f}", True),
+    ("group page (name in 1 of them), 16 conn, p99 ms", lambda r: r["group_page_16"].p99_ms,
+     "{:.2f}", False),
     ("upload, 1 client, files/s", lambda r: r["upload_1"][0], "{:.1f}", True),
     ("upload, 4 clients, files/s", lambda r: r["upload_4"][0], "{:.1f}", True),
     ("upload failures (1 + 4 clients)", lambda r: r["upload_1"][1] + r["upload_4"][1], "{:.0f}",
@@ -46,17 +55,76 @@ def _value(result: dict, read: object) -> float | None:
 
 
 def table(results: dict) -> str:
-    names = ["ours", *[peer for peer in PEERS if peer in results], "nginx static"]
-    header = ["measure", *names, *(f"ours / {peer}" for peer in PEERS if peer in results)]
+    ours = [name for name in OURS if name in results]
+    peers = [peer for peer in PEERS if peer in results]
+    names = [*ours, *peers, "nginx static"]
+    ratios = [(mine, peer) for mine in ours for peer in peers]
+    header = ["measure", *names, *(f"{mine} / {peer}" for mine, peer in ratios)]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for label, read, fmt, higher in ROWS:
         values = {name: _value(results.get(name, {}), read) for name in names}
         cells = [fmt.format(v) if v is not None else "—" for v in values.values()]
-        for peer in PEERS:
-            if peer in results:
-                cells.append(_ratio(values["ours"], values[peer], higher))
+        cells += [_ratio(values[mine], values[peer], higher) for mine, peer in ratios]
         lines.append("| " + " | ".join([label, *cells]) + " |")
-    return "\n".join(lines) + "\n\nRatios read 'times better' (>1 is ours ahead) for every row.\n"
+    return ("\n".join(lines) + "\n\nRatios read 'times better' (>1 is ours ahead) for every row.\n"
+            + _wrong_answers(results))
+
+
+def _wrong_answers(results: dict) -> str:
+    """A rate of error pages is no page rate: say so wherever wrk saw an unexpected status."""
+    wrong = [f"{name} {key}: {value.errors}" for name, result in results.items()
+             for key, value in result.items()
+             if key != "miss_16" and getattr(value, "errors", 0)]
+    return f"\n**Non-2xx/3xx answers where a page was expected**: {', '.join(wrong)}\n" if wrong \
+        else "\nEvery page row was answered 2xx/3xx throughout (wrk's non-2xx count is 0).\n"
+
+
+# (label, numerator, denominator): rates of the same run; a cost ratio is the inverse.
+LIMITS = [
+    ("cached page / trivial view (share of the stack's ceiling)", "page_16", "ceiling_16"),
+    ("group index cost / project page cost", "page_16", "group_root_16"),
+    ("group page cost / project page cost", "page_16", "group_page_16"),
+    ("miss cost / hit cost", "page_16", "miss_16"),
+    ("page with a token cost / anonymous page cost", "page_16", "token_page_16"),
+]
+
+
+def limits_table(results: dict) -> str:
+    """Ratios within one shape, all at 16 connections, from the same run."""
+    ours = [name for name in OURS if name in results]
+    lines = ["| ratio, 16 conn | " + " | ".join(ours) + " |", "|---|" + "---|" * len(ours)]
+    for label, numerator, denominator in LIMITS:
+        cells = []
+        for name in ours:
+            top, bottom = results[name].get(numerator), results[name].get(denominator)
+            cells.append(f"{top.rps / bottom.rps:.2f}" if top and bottom and bottom.rps else "—")
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    static = results.get("nginx static", {}).get("page_16")
+    production = results.get("ours (production)", {}).get("page_16")
+    if static and production:
+        lines.append(f"| production page / nginx static files | — | "
+                     f"{production.rps / static.rps:.2f} |")
+    return "\n".join(lines) + "\n"
+
+
+def growth_table(growth: dict) -> str:
+    """Ours (embedded) at each size; the last column compares with the smallest size."""
+    if not growth:
+        return ""
+    sizes = sorted(growth)
+    lines = ["| projects | page req/s | page p99 ms | miss req/s | token page req/s | "
+             "ceiling req/s | page / ceiling | page cost vs smallest |", "|---|" + "---|" * 7]
+    first = growth[sizes[0]]
+    for size in sizes:
+        row = growth[size]
+        # Cost as a share of the ceiling of the same moment: the machine's load cancels out.
+        share = row["page_16"].rps / row["ceiling_16"].rps
+        base = first["page_16"].rps / first["ceiling_16"].rps
+        lines.append(
+            f"| {size} | {row['page_16'].rps:.0f} | {row['page_16'].p99_ms:.2f} | "
+            f"{row['miss_16'].rps:.0f} | {row['token_page_16'].rps:.0f} | "
+            f"{row['ceiling_16'].rps:.0f} | {share:.2f} | {base / share:.2f}x |")
+    return "\n".join(lines) + "\n"
 
 
 def _ratio(ours: float | None, peer: float | None, higher: bool) -> str:

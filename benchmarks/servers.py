@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import json
 import os
 import shutil
 import signal
@@ -30,14 +31,17 @@ class Server:
     upload: Upload | None = None
     env: dict[str, str] = field(default_factory=dict)
     group_simple: str | None = None  # ours only: a group's simple root over many projects
+    proxy: subprocess.Popen | None = None  # nginx in front (the production shape)
+    ceiling: str | None = None  # ours only: the trivial view under the same stack
 
     def page(self, project: str) -> str:
         return f"{self.simple}{project}/"
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=60)
+        for process in (self.proxy, self.process):
+            if process is not None and process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(timeout=60)
 
 
 def _start(args: list[str], log: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
@@ -65,27 +69,99 @@ def _wait(url: str, process: subprocess.Popen, timeout: float = 120) -> None:
     raise RuntimeError(f"{url} did not answer")
 
 
-def start_ours(port: int, files: list[tuple[Path, str, str]]) -> Server:
-    data = WORK / "ours"
+# The production shape on this machine: PostgreSQL and Redis as the guide runs them, nginx
+# with deploy/nginx.conf (micro-cache on) in front. The database is dropped and made anew.
+PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+PG_DATABASE = "registry_bench"
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+
+
+def start_ours(port: int, files: list[tuple[Path, str, str]], *, shape: str = "embedded",
+               rows_only: bool = False) -> Server:
+    """Ours as `make run` starts it (gunicorn.conf.py defaults, access log on), with the
+    trivial view of benchmarks.ceiling beside our routes; `shape="production"` puts it on
+    PostgreSQL and Redis behind nginx. `rows_only` writes the data set's rows straight into
+    the database instead of uploading it (for the large growth sizes)."""
+    name = "ours" if shape == "embedded" else "ours (production)"
+    data = WORK / ("ours" if shape == "embedded" else "ours-production")
     shutil.rmtree(data, ignore_errors=True)
     data.mkdir(parents=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("REGISTRY_", "DJANGO_"))}
-    env |= {"REGISTRY_DATA_DIR": str(data), "PORT": str(port), "GUNICORN_ACCESS_LOG": ""}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("REGISTRY_", "DJANGO_", "GUNICORN_", "DATABASE_"))}
+    app_port = port + 1000 if shape == "production" else port
+    env |= {"REGISTRY_DATA_DIR": str(data), "PORT": str(app_port),
+            "DJANGO_SETTINGS_MODULE": "benchmarks.ceiling"}
+    if shape == "production":
+        _fresh_postgres()
+        subprocess.run(["redis-cli", "-u", REDIS_URL, "flushdb"], check=True,
+                       capture_output=True)
+        env |= {"DATABASE_URL": f"{PG_URL}/{PG_DATABASE}", "REGISTRY_CACHE_URL": REDIS_URL,
+                "REGISTRY_X_ACCEL_REDIRECT": "/_files/", "REGISTRY_TRUSTED_PROXY_COUNT": "1"}
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, cwd=REPO, check=True)
     subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=env, cwd=REPO, check=True)
-    created = subprocess.run([*manage, "shell", "-c", _SETUP], env=env, cwd=REPO, check=True,
-                             capture_output=True, text=True).stdout.split()
+    listing = data / "files.json"
+    listing.write_text(json.dumps([(path.name, n, v) for path, n, v in files]))
+    script = data / "setup.py"
+    script.write_text(_SETUP + (_ROWS.format(listing=str(listing)) if rows_only else "")
+                      + _PRINT)
+    created = subprocess.run([*manage, "shell", "-c", f"exec(open({str(script)!r}).read())"],
+                             env=env, cwd=REPO, check=True, capture_output=True,
+                             text=True).stdout.split()
     project_id, group_id, token = created[-3:]
     process = _start([sys.executable, "-m", "gunicorn", "registry.wsgi", "-c", "gunicorn.conf.py"],
                      data / "server.log", env)
+    _wait(f"http://127.0.0.1:{app_port}/-/health", process)
+    proxy = _start_proxy(port, app_port, data) if shape == "production" else None
     base = f"http://127.0.0.1:{port}"
-    _wait(f"{base}/-/health", process)
+    if proxy is not None:
+        _wait(f"{base}/-/health", proxy)
     api = f"{base}/api/v4/projects/{project_id}/packages/pypi"
-    server = Server("ours", process, base, f"{api}/simple/", Upload(api, ("bench", token)), env,
-                    f"{base}/api/v4/groups/{group_id}/-/packages/pypi/simple/")
-    _load(server, files)
+    server = Server(name, process, base, f"{api}/simple/", Upload(api, ("bench", token)), env,
+                    f"{base}/api/v4/groups/{group_id}/-/packages/pypi/simple/", proxy,
+                    f"{base}/api/v4/-/bench/ceiling")
+    if not rows_only:
+        _load(server, files)
     return server
+
+
+def _fresh_postgres() -> None:
+    for sql in (f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)",
+                f"CREATE DATABASE {PG_DATABASE}"):
+        subprocess.run(["psql", f"{PG_URL}/postgres", "-q", "-c", sql], check=True,
+                       capture_output=True)
+
+
+def drop_postgres() -> None:
+    subprocess.run(["psql", f"{PG_URL}/postgres", "-q", "-c",
+                    f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)"], check=False,
+                   capture_output=True)
+
+
+def _start_proxy(port: int, app_port: int, data: Path) -> subprocess.Popen:
+    """nginx with deploy/nginx.conf, pointed at this gunicorn and this machine's folders."""
+    root = data / "nginx"
+    (root / "cache").mkdir(parents=True)
+    (data / "storage").mkdir(exist_ok=True)
+    for folder in (root, root / "cache", data, data / "storage"):
+        folder.chmod(0o777)  # nginx's workers run as nobody
+    config = (REPO / "deploy" / "nginx.conf").read_text()
+    for old, new in (
+        ("worker_processes auto;", f"worker_processes auto; pid {root}/nginx.pid; "
+                                   f"error_log {root}/error.log; daemon off;"),
+        ("/var/cache/nginx/simple", str(root / "cache")),
+        ("access_log /dev/stdout registry;", f"access_log {root}/access.log registry;"),
+        ("server app:8000;", f"server 127.0.0.1:{app_port};"),
+        ("listen 80;", f"listen 127.0.0.1:{port};"),
+        # Behind Docker the port is 80; here the links must keep the bench's port.
+        ("proxy_set_header Host $host;", "proxy_set_header Host $http_host;"),
+        ("alias /data/storage/;", f"alias {data}/storage/;"),
+    ):
+        assert old in config, old
+        config = config.replace(old, new)
+    (root / "nginx.conf").write_text(config)
+    return _start(["nginx", "-c", str(root / "nginx.conf"), "-p", str(root)],
+                  root / "server.log")
 
 
 GROUP_PROJECTS = int(os.environ.get("BENCH_GROUP_PROJECTS", "1000"))
@@ -113,7 +189,36 @@ with transaction.atomic():
         PackageFile.objects.create(
             package=pkg, project=p, file=f"none/{{i}}", file_name=f"fleet_{{i}}-1.0.tar.gz",
             size=1, sha256="0" * 64, md5="0" * 32, blake2_256="0" * 64, packagetype="sdist")
+"""
+
+_PRINT = """
 print(project.pk, fleet.pk, token)
+"""
+
+# The data set as rows (growth sizes): the same names, versions and file names as the upload
+# would give, no blobs (the index never opens one).
+_ROWS = """
+import hashlib, json
+from packaging.utils import canonicalize_version
+from packages_pypi.services import packages_serial_bump
+files = json.loads(open({listing!r}).read())
+with transaction.atomic():
+    packages = {{}}
+    for filename, name, version in files:
+        if (name, version) not in packages:
+            packages[(name, version)] = Package(project=project, name=name,
+                normalized_name=name, version=version,
+                canonical_version=canonicalize_version(version))
+    Package.objects.bulk_create(packages.values(), batch_size=2000)
+    packages = {{(p.name, p.version): p for p in Package.objects.filter(project=project)}}
+    PackageFile.objects.bulk_create([
+        PackageFile(package=packages[(name, version)], project=project, file=f"none/{{filename}}",
+                    file_name=filename, size=1,
+                    sha256=hashlib.sha256(filename.encode()).hexdigest(), md5="0" * 32,
+                    blake2_256="0" * 64,
+                    packagetype="bdist_wheel" if filename.endswith(".whl") else "sdist")
+        for filename, name, version in files], batch_size=2000)
+    packages_serial_bump([project.pk])
 """
 
 

@@ -19,16 +19,20 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import connection
 from django.db.models.functions import Collate
 from django.utils import timezone
-from storages.backends.s3 import S3Storage
 
 from packages_pypi.blobs import BLOB_PREFIX, blob_delete
 from packages_pypi.models import PackageFile, UpstreamFile
 from packages_pypi.upload_temp import UPLOAD_TEMP_PREFIX, upload_temp_dir
+from registry.storages import is_s3
+
+if TYPE_CHECKING:
+    from storages.backends.s3 import S3Storage
 
 logger = logging.getLogger(__name__)
 
@@ -301,7 +305,7 @@ class _LocalStore:
 class _S3Store:
     """S3Storage: blobs are objects under `<location>/pypi/`; no folders, but multipart uploads."""
 
-    def __init__(self, storage: S3Storage) -> None:
+    def __init__(self, storage: "S3Storage") -> None:
         self.storage = storage
         self.client = storage.connection.meta.client
         location = storage.location.strip("/")
@@ -350,7 +354,7 @@ class _S3Store:
 
 def _store() -> "_LocalStore | _S3Store":
     # default_storage is a LazyObject; isinstance() sees the backend through it.
-    if isinstance(default_storage, S3Storage):
+    if is_s3(default_storage):
         return _S3Store(default_storage)
     if isinstance(default_storage, FileSystemStorage):
         return _LocalStore(default_storage)

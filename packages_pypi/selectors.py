@@ -142,6 +142,18 @@ def file_entries(
     ]
 
 
+def projects_holding(projects: Scope, normalized_name: str) -> list[int]:
+    """Ids of the projects in scope with a package of this name, in any state (one query).
+
+    A group's page for a name is decided by these projects' files alone: with the group's
+    tree serial they are its cache key, however large the group.
+    """
+    return list(
+        Package.objects.filter(_through(projects, "project"), normalized_name=normalized_name)
+        .order_by("project_id").values_list("project_id", flat=True).distinct()
+    )
+
+
 def file_for_download(
     projects: Scope, sha256: str, filename: str, *, quarantine_readers: Q = NOBODY
 ) -> PackageFile | None:

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Field, Model, QuerySet
+from django.db.models.functions import Lower
 from packaging.utils import canonicalize_name, canonicalize_version
 
 from packages_pypi.blobs import blob_delete, blob_save
@@ -34,10 +35,11 @@ from packages_pypi.names import (
     parse_distribution_filename,
 )
 from packages_pypi.protection import access_package_push
+from packages_pypi.public_generation import public_generation_replace
 from packages_pypi.received import ReceivedFile, UploadForm
 from packages_pypi.tombstones import tombstones_record
 from projects.audit.services import audit_event_record
-from projects.models import Project, User
+from projects.models import Group, Project, User, path_prefixes
 from projects.principals import Principal
 
 
@@ -316,10 +318,20 @@ def package_file_destroy(
 
 
 def packages_serial_bump(project_ids: Iterable[int]) -> None:
-    """Mark the projects' packages as changed; call inside the write's transaction."""
-    Project.objects.filter(pk__in=list(project_ids)).update(
+    """Mark the projects' packages as changed; call inside the write's transaction.
+
+    The groups above each project get their tree serial bumped too (group pages key on it),
+    and anonymous pages lose their generation.
+    """
+    projects = Project.objects.filter(pk__in=list(project_ids))
+    projects.update(packages_serial=F("packages_serial") + 1)
+    above = {path.lower() for full_path in projects.values_list("full_path", flat=True)
+             for path in path_prefixes(full_path)[:-1]}
+    # Lower(full_path) is the groups' unique index: a lookup by it uses the index.
+    Group.objects.alias(lower_path=Lower("full_path")).filter(lower_path__in=above).update(
         packages_serial=F("packages_serial") + 1
     )
+    public_generation_replace()
 
 
 def project_files_remove_on_commit(projects: QuerySet[Project]) -> None:

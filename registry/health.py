@@ -6,7 +6,8 @@ from pathlib import Path
 
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import connection
-from storages.backends.s3 import S3Storage
+
+from registry.storages import is_s3
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ def _database() -> None:
 
 def _storage() -> None:
     # default_storage is a LazyObject; isinstance() sees the backend through it.
-    if isinstance(default_storage, S3Storage):
+    if is_s3(default_storage):
         # HEAD on the bucket proves the endpoint, the credentials and the bucket.
         default_storage.connection.meta.client.head_bucket(Bucket=default_storage.bucket_name)
     elif isinstance(default_storage, FileSystemStorage):

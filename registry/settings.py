@@ -69,7 +69,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "registry.middleware.SecureCookiesOnHttpsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "registry.middleware.ContentSecurityPolicyMiddleware",  # django-csp's, skipped on /api/
     "django.contrib.sessions.middleware.SessionMiddleware",
     "registry.middleware.NotModifiedMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -172,6 +172,21 @@ REGISTRY_X_ACCEL_REDIRECT = env.str("REGISTRY_X_ACCEL_REDIRECT", default="")
 # Shared by every app server when it is Redis (production); local memory on one machine.
 CACHES = {"default": env.cache_url("REGISTRY_CACHE_URL", default="locmemcache://")}
 
+# Public-page generation (issue 14): anonymous index pages are cached under one token that
+# every write replaces (packages_pypi/public_generation.py), so a hit needs no database query.
+# Every app server must see the same token: the shared cache itself when there is one (Redis);
+# else a file in the data folder, which every server shares when files are stored there. With
+# S3 and no shared cache the servers may share nothing but the database: no token at all then
+# (a dummy cache), and anonymous pages are keyed by the serials read from it, as before.
+if env.str("REGISTRY_CACHE_URL", default=""):
+    CACHES["generations"] = env.cache_url("REGISTRY_CACHE_URL")
+elif env.str("REGISTRY_STORAGE", default="filesystem") == "s3":
+    CACHES["generations"] = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+else:
+    CACHES["generations"] = {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                             "LOCATION": str(DATA_DIR / "cache" / "generations")}
+CACHES["generations"]["TIMEOUT"] = None  # a token lives until a write replaces it
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # GitLab's order (spec gitlab-pypi.md §2.1).
@@ -216,6 +231,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("REGISTRY_LOG_LEVEL", default="INFO")},
 }
+# Django logs every 4xx as a warning ("Not Found: /api/v4/..."): one log line per pip probe of
+# a name that is not here and per 401 challenge, on the hot path of misses (issue 14). The
+# access log records them; server errors (5xx) are still logged.
+LOGGING["loggers"] = {"django.request": {"level": env.str("REGISTRY_REQUEST_LOG_LEVEL",
+                                                          default="ERROR")}}
 
 # Form fields beside the file (twine sends the long description as one): 16 MiB.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int(

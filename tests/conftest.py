@@ -20,6 +20,20 @@ def _isolated_storage(settings, tmp_path):
     }
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _generations_per_process():
+    """Each test process keeps its own public generation (the default keeps it in a file of
+    the data folder): another xdist worker's writes must not turn this one's cached pages
+    into misses halfway through a test that counts queries."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    generations = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                   "LOCATION": "generations", "TIMEOUT": None}
+    with override_settings(CACHES={**settings.CACHES, "generations": generations}):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _no_real_upstream(settings):
     """New instances proxy misses upstream: no test may reach pypi.org. The discard port

@@ -17,9 +17,12 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, Streami
 from django.http.response import HttpResponseBase
 from django.utils.cache import get_conditional_response
 from django.utils.http import content_disposition_header, http_date
-from storages.backends.s3 import S3Storage
+
+from registry.storages import is_s3
 
 if TYPE_CHECKING:
+    from storages.backends.s3 import S3Storage
+
     from packages_pypi.models import PackageFile
     from packages_pypi.upstream.models import UpstreamFile
 
@@ -37,7 +40,7 @@ def redirect_or_none(request: HttpRequest, package_file: "ServedFile") -> HttpRe
     when `REGISTRY_X_ACCEL_REDIRECT` names its internal location.
     """
     storage = package_file.file.storage
-    if isinstance(storage, S3Storage):
+    if is_s3(storage):
         if settings.REGISTRY_S3_PROXY_DOWNLOAD:
             return None
         return _presigned_redirect(storage, package_file)
@@ -46,7 +49,7 @@ def redirect_or_none(request: HttpRequest, package_file: "ServedFile") -> HttpRe
     return None
 
 
-def _presigned_redirect(storage: S3Storage, package_file: "ServedFile") -> HttpResponse:
+def _presigned_redirect(storage: "S3Storage", package_file: "ServedFile") -> HttpResponse:
     url = _signing_storage(storage).url(
         package_file.file.name,
         parameters={"ResponseContentDisposition": attachment(package_file.file_name)},
@@ -65,7 +68,7 @@ def _accel_redirect(package_file: "ServedFile") -> HttpResponse:
     return response
 
 
-def _signing_storage(storage: S3Storage) -> S3Storage:
+def _signing_storage(storage: "S3Storage") -> "S3Storage":
     """The storage that signs URLs for clients: the same one, or one on the public endpoint.
 
     Signing is computed locally, so a second client costs nothing on the network; it only
@@ -78,7 +81,11 @@ def _signing_storage(storage: S3Storage) -> S3Storage:
 
 
 @lru_cache(maxsize=4)
-def _public_storage(endpoint: str, bucket: str, access_key: str, secret_key: str) -> S3Storage:
+def _public_storage(
+    endpoint: str, bucket: str, access_key: str, secret_key: str
+) -> "S3Storage":
+    from storages.backends.s3 import S3Storage
+
     options = settings.STORAGES["default"]["OPTIONS"]
     return S3Storage(
         **{**options, "endpoint_url": endpoint, "bucket_name": bucket,

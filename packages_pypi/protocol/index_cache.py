@@ -1,8 +1,14 @@
 """Caching of simple-index pages, keyed by the projects' package serials.
 
-Every package write bumps its project's `packages_serial` in the write's own transaction, so a
-page cached under the old serials is never served after the write returns, on any app server,
-with any cache backend (local memory per process or a shared Redis). The same key is the ETag.
+Every package write bumps its project's `packages_serial` (and its groups' tree serials) in the
+write's own transaction, so a page cached under the old serials is never served after the
+write returns, on any app server, with any cache backend (local memory per process or a shared
+Redis). The same key is the ETag.
+
+Anonymous callers are answered before that, from `public_page`: the page or the miss under
+the public generation (`packages_pypi.public_generation`), with no database query at all. The
+key of every other caller's page includes what decides what they may see (the serials or the
+ids of the projects they read), so a page is never served to a caller who may not see it.
 """
 
 import hashlib
@@ -12,10 +18,25 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response
 
+from packages_pypi.public_generation import public_generation
 from projects.principals import Principal
+from registry.http.exceptions import NotFound
 
 CACHE_SECONDS = 24 * 3600  # keys change on writes; expiry only frees memory
 _PREFIX = "pypi-page:v1:"
+_PUBLIC_PREFIX = "pypi-public:v1:"
+_MISS = "miss"
+# Set on the responses `cached_page` answers: our own rendering of our own rows, which the
+# public cache may keep (a redirect or anything else a view answers is never kept).
+_OWN_PAGE = "_registry_own_page"
+
+
+class Miss(NotFound):
+    """A name in no project of the scope, and not sent upstream (forwarding off, or a guard
+    refusing): decided by our own rows alone, so an anonymous miss is cached like a page."""
+
+    def __init__(self) -> None:
+        super().__init__("Package")
 # Our pages have an ETag and no Last-Modified: only these headers can change the answer.
 _CONDITIONS = frozenset({"HTTP_IF_NONE_MATCH", "HTTP_IF_MATCH"})
 
@@ -36,13 +57,45 @@ def cached_page(
         headers_only = _validators(HttpResponse(), principal, etag)
         if (not_modified := _not_modified(request, headers_only, etag)) is not None:
             return not_modified
-    return _validators(_from_cache(key) or _store(key, render()), principal, etag)
+    response = _validators(_from_cache(key) or _store(key, render()), principal, etag)
+    setattr(response, _OWN_PAGE, True)
+    return response
+
+
+def public_page(
+    request: HttpRequest, principal: Principal, parts: tuple, answer: Callable[[], HttpResponse]
+) -> HttpResponse:
+    """For an anonymous caller, `answer()` (a page, or a Miss raised) kept under the public
+    generation; any other caller gets `answer()` as it is.
+
+    `parts` name the request as the URL does (scope reference, name, media type): host and
+    scheme are added. The generation is read before `answer()` reads the database.
+    """
+    if not principal.is_anonymous or (generation := public_generation()) is None:
+        return answer()
+    key = _PUBLIC_PREFIX + page_key(request, generation, *parts)
+    hit = cache.get(key)
+    if hit == _MISS:
+        raise Miss()
+    if hit is not None:
+        content_type, body, etag = hit
+        response = _validators(HttpResponse(body, content_type=content_type), principal, etag)
+        return _not_modified(request, response, etag) or response
+    try:
+        response = answer()
+    except Miss:
+        cache.set(key, _MISS, CACHE_SECONDS)
+        raise
+    if response.status_code == 200 and getattr(response, _OWN_PAGE, False):
+        stored = (response["Content-Type"], response.content, response["ETag"])
+        cache.set(key, stored, CACHE_SECONDS)
+    return response
 
 
 def conditional(
     request: HttpRequest, principal: Principal, response: HttpResponse
 ) -> HttpResponse:
-    """An uncached page with an ETag from its body: 304 when the client has it already."""
+    """An uncached page (the proxy's) with an ETag from its body: 304 when the client has it."""
     etag = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
     response = _validators(response, principal, etag)
     return _not_modified(request, response, etag) or response

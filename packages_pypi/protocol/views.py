@@ -5,11 +5,12 @@ REST_FRAMEWORK). DRF never parses a body here: the upload streams through our ha
 """
 
 import datetime
+import hashlib
 import re
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.http import HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.utils import timezone
@@ -47,6 +48,7 @@ from projects.access import (
     readable_projects,
     readable_projects_filter,
 )
+from projects.access.queries import NOTHING
 from projects.models import Group, Project
 from projects.principals import Principal, principal_of
 from registry.http.errors import API_HEADERS
@@ -146,6 +148,12 @@ class ProjectIndex(PageView):
     @index_schema
     def get(self, request: Request, ref: str) -> HttpResponse:
         principal = principal_of(request)
+        return index_cache.public_page(
+            request, principal, ("project-index", _ref_key(ref), _media_type(request)),
+            lambda: self._page(request, principal, ref),
+        )
+
+    def _page(self, request: Request, principal: Principal, ref: str) -> HttpResponse:
         project = access_project(principal, ref, Ability.READ_PACKAGE)
         return _index_page(
             request, principal, project,
@@ -159,6 +167,12 @@ class ProjectDetail(PageView):
     @detail_schema
     def get(self, request: Request, ref: str, name: str) -> HttpResponse:
         principal = principal_of(request)
+        return index_cache.public_page(
+            request, principal, ("project", _ref_key(ref), name, _media_type(request)),
+            lambda: self._page(request, principal, ref, name),
+        )
+
+    def _page(self, request: Request, principal: Principal, ref: str, name: str) -> HttpResponse:
         project = access_project(principal, ref, Ability.READ_PACKAGE)
         normalized = canonicalize_name(name)
         renderer = request.accepted_renderer
@@ -204,13 +218,22 @@ class GroupIndex(PageView):
     @index_schema
     def get(self, request: Request, ref: str) -> HttpResponse:
         principal = principal_of(request)
+        return index_cache.public_page(
+            request, principal, ("group-index", _ref_key(ref), _media_type(request)),
+            lambda: self._page(request, principal, ref),
+        )
+
+    def _page(self, request: Request, principal: Principal, ref: str) -> HttpResponse:
         group = access_group(principal, ref, Ability.READ_PACKAGE)
         projects = readable_projects(principal, group)
+        # The tree serial changes with every package write below the group; the ids of the
+        # projects the caller reads decide which of them the page shows.
+        readable = list(projects.order_by("pk").values_list("pk", flat=True))
         return _index_page(
             request, principal, projects,
             title=group.name,
             simple_path=f"groups/{group.pk}/-/packages/pypi/simple",
-            version=(group.pk, group.name, _serials(projects)),
+            version=(group.pk, group.name, group.packages_serial, _digest(readable)),
         )
 
 
@@ -218,24 +241,47 @@ class GroupDetail(PageView):
     @detail_schema
     def get(self, request: Request, ref: str, name: str) -> HttpResponse:
         principal = principal_of(request)
+        return index_cache.public_page(
+            request, principal, ("group", _ref_key(ref), name, _media_type(request)),
+            lambda: self._page(request, principal, ref, name),
+        )
+
+    def _page(self, request: Request, principal: Principal, ref: str, name: str) -> HttpResponse:
         group = access_group(principal, ref, Ability.READ_PACKAGE)
         # Driven by the name: only projects holding it are checked, however large the group.
         normalized = canonicalize_name(name)
         readable = readable_projects_filter(principal, group)
-        files = selectors.file_entries(
-            readable, normalized, quarantine_readers=quarantine_readers_filter(principal)
-        )
-        status = name_status_in(readable, normalized)
+        quarantine = quarantine_readers_filter(principal)
+        holding = selectors.projects_holding(readable, normalized)
+        renderer = request.accepted_renderer
         files_url = _absolute(request, f"groups/{group.pk}/-/packages/pypi/files")
-        if not files and status.status != ProjectStatus.QUARANTINED:
-            return _miss(request, principal, group, name, files_url)
-        return index_cache.conditional(request, principal, simple.page_response(
-            simple.ProjectPage(
+
+        def render() -> HttpResponse:
+            if not holding:
+                raise _Miss()
+            files = selectors.file_entries(readable, normalized, quarantine_readers=quarantine)
+            status = name_status_in(readable, normalized)
+            if not files and status.status != ProjectStatus.QUARANTINED:
+                raise _Miss()
+            # PEP 792: a quarantined name's page lists no files (but says why) to others.
+            return simple.page_response(simple.ProjectPage(
                 files, normalized_name=normalized, files_url=files_url,
                 status=status.status, status_reason=status.reason,
-            ),
-            request.accepted_renderer,
-        ))
+            ), renderer)
+
+        # Which of those projects the caller reads quarantined files of is part of the key too:
+        # a maintainer's page must never be served to a developer of the same projects.
+        may_see_quarantined = "" if quarantine is NOTHING else _digest(
+            selectors.projects_holding(readable & quarantine, normalized)
+        )
+        key = index_cache.page_key(
+            request, "group", normalized, group.pk, group.packages_serial, _digest(holding),
+            may_see_quarantined, renderer.media_type,
+        )
+        try:
+            return index_cache.cached_page(request, principal, key, render)
+        except _Miss:
+            return _miss(request, principal, group, name, files_url)
 
 
 class GroupFile(ProtocolView):
@@ -269,9 +315,18 @@ def _quarantine_readers(principal: Principal, project: Project) -> Q:
     return selectors.NOBODY
 
 
-def _serials(projects: QuerySet[Project]) -> list[tuple[int, int]]:
-    """Which projects the caller reads, and their package serials: one query, and the key."""
-    return list(projects.order_by("pk").values_list("pk", "packages_serial"))
+def _ref_key(ref: str) -> str:
+    # Paths are looked up case-insensitively; ids are digits.
+    return ref.strip("/").lower()
+
+
+def _media_type(request: Request) -> str:
+    return request.accepted_renderer.media_type
+
+
+def _digest(ids: list[int]) -> str:
+    """A short stand-in for a list of project ids in a cache key."""
+    return hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()
 
 
 def _index_page(
@@ -307,11 +362,12 @@ def _miss(
             principal=principal, group=group, requested_name=requested_name
         )
         if upstream is None:
-            raise NotFound("Package")
+            raise index_cache.Miss()
         return HttpResponseRedirect(upstream)
     name = forwardable_name(principal=principal, group=group, requested_name=requested_name)
     if name is None:
-        raise NotFound("Package")
+        # Decided by our own rows alone: an anonymous caller's miss is cached (public_page).
+        raise index_cache.Miss()
     return proxy.proxied_page(
         request._request, principal, group=group, name=name,
         renderer=request.accepted_renderer, files_url=files_url, config=config,

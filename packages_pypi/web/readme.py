@@ -1,7 +1,6 @@
 """A package description as safe HTML, the way PyPI renders it (readme_renderer)."""
 
 from django.utils.safestring import SafeString, mark_safe
-from readme_renderer import markdown, rst, txt
 
 
 def description_html(description: str, content_type: str) -> SafeString:
@@ -12,6 +11,9 @@ def description_html(description: str, content_type: str) -> SafeString:
     """
     if not description.strip():
         return SafeString("")
+    # Imported here: 22 MiB (docutils, pygments) that only package pages need (issue 14).
+    from readme_renderer import markdown, rst, txt
+
     mime, _, params = content_type.partition(";")
     mime = mime.strip().lower() or "text/x-rst"
     if mime == "text/markdown":
