@@ -52,7 +52,9 @@ def test_a_session_and_a_setting_changed_on_one_instance_hold_on_the_other(two_s
     first.sign_in("root", ADMIN_PASSWORD)
     # The same cookie works on the other instance: sessions live in the shared database.
     second.session.cookies = first.session.cookies
-    saved = first.submit(change, {"_save": "Save"})  # the checkbox left out: forwarding off
+    # The checkbox left out: forwarding off (the proxy's two required fields as they were).
+    saved = first.submit(change, {"_save": "Save", "pypi_package_requests_forwarding_mode": "proxy",
+                                  "pypi_upstream_min_release_age_hours": "0"})
 
     assert saved.status_code == 200
     checkbox = re.search(r'<input[^>]*name="pypi_package_requests_forwarding"[^>]*>',
