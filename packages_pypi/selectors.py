@@ -9,7 +9,20 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
@@ -140,6 +153,19 @@ def file_entries(
         for (filename, sha256, size, file_requires, created_at, metadata_sha256, name, version,
              package_requires, yanked, yanked_reason) in files
     ]
+
+
+def projects_holding_marked(
+    projects: Scope, normalized_name: str, marked: Q
+) -> list[tuple[int, bool]]:
+    """`projects_holding`, each id with whether it matches `marked` (one query): a group page's
+    key when what the caller sees also depends on `marked` (quarantine readers)."""
+    return list(
+        Package.objects.filter(_through(projects, "project"), normalized_name=normalized_name)
+        .annotate(marked=ExpressionWrapper(_through(marked, "project"),
+                                           output_field=BooleanField()))
+        .order_by("project_id").values_list("project_id", "marked").distinct()
+    )
 
 
 def projects_holding(projects: Scope, normalized_name: str) -> list[int]:

@@ -48,7 +48,6 @@ from projects.access import (
     readable_projects,
     readable_projects_filter,
 )
-from projects.access.queries import NOTHING
 from projects.models import Group, Project
 from projects.principals import Principal, principal_of
 from registry.http.errors import API_HEADERS
@@ -252,7 +251,9 @@ class GroupDetail(PageView):
         normalized = canonicalize_name(name)
         readable = readable_projects_filter(principal, group)
         quarantine = quarantine_readers_filter(principal)
-        holding = selectors.projects_holding(readable, normalized)
+        # Which of them the caller reads quarantined files of is part of the key too: a
+        # maintainer's page must never be served to a developer of the same projects.
+        holding = selectors.projects_holding_marked(readable, normalized, quarantine)
         renderer = request.accepted_renderer
         files_url = _absolute(request, f"groups/{group.pk}/-/packages/pypi/files")
 
@@ -269,14 +270,9 @@ class GroupDetail(PageView):
                 status=status.status, status_reason=status.reason,
             ), renderer)
 
-        # Which of those projects the caller reads quarantined files of is part of the key too:
-        # a maintainer's page must never be served to a developer of the same projects.
-        may_see_quarantined = "" if quarantine is NOTHING else _digest(
-            selectors.projects_holding(readable & quarantine, normalized)
-        )
         key = index_cache.page_key(
-            request, "group", normalized, group.pk, group.packages_serial, _digest(holding),
-            may_see_quarantined, renderer.media_type,
+            request, "group", normalized, group.pk, group.packages_serial,
+            _holding_digest(holding), renderer.media_type,
         )
         try:
             return index_cache.cached_page(request, principal, key, render)
@@ -322,6 +318,10 @@ def _ref_key(ref: str) -> str:
 
 def _media_type(request: Request) -> str:
     return request.accepted_renderer.media_type
+
+
+def _holding_digest(holding: list[tuple[int, bool]]) -> str:
+    return _digest([project_id * 2 + marked for project_id, marked in holding])
 
 
 def _digest(ids: list[int]) -> str:

@@ -31,7 +31,7 @@ def counting_cache(request, settings):
         except redis.ConnectionError:
             pytest.skip("no Redis at 127.0.0.1:6379")
         client.flushdb()
-        settings.CACHES = {"default": {
+        settings.CACHES = {**settings.CACHES, "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
         }}
         yield request.param
