@@ -98,7 +98,8 @@ def test_a_new_user_creates_a_group_a_subgroup_and_a_project(page, world):
     assert Project.objects.get(full_path="data/pipelines/loader").visibility == 10
     # The empty project teaches publishing, and its tabs lead to members and settings.
     assert page.locator("nav.tabs a").all_inner_texts() == [
-        "Overview", "Packages", "Members", "Deploy tokens", "Settings"]
+        "Overview", "Packages", "Members", "Audit events", "Deploy tokens",
+        "Trusted publishers", "Settings", "Package settings"]
     shoot(page, "25-new-project-page")
 
 
