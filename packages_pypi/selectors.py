@@ -158,25 +158,15 @@ def file_entries(
 def projects_holding_marked(
     projects: Scope, normalized_name: str, marked: Q
 ) -> list[tuple[int, bool]]:
-    """`projects_holding`, each id with whether it matches `marked` (one query): a group page's
-    key when what the caller sees also depends on `marked` (quarantine readers)."""
+    """Ids of the projects in scope with a package of this name, in any state, each with
+    whether it matches `marked` (one query). A group's page for a name is decided by these
+    projects' files and by which of them the caller reads quarantined names of (`marked`):
+    with the group's tree serial they are its cache key, however large the group."""
     return list(
         Package.objects.filter(_through(projects, "project"), normalized_name=normalized_name)
         .annotate(marked=ExpressionWrapper(_through(marked, "project"),
                                            output_field=BooleanField()))
         .order_by("project_id").values_list("project_id", "marked").distinct()
-    )
-
-
-def projects_holding(projects: Scope, normalized_name: str) -> list[int]:
-    """Ids of the projects in scope with a package of this name, in any state (one query).
-
-    A group's page for a name is decided by these projects' files alone: with the group's
-    tree serial they are its cache key, however large the group.
-    """
-    return list(
-        Package.objects.filter(_through(projects, "project"), normalized_name=normalized_name)
-        .order_by("project_id").values_list("project_id", flat=True).distinct()
     )
 
 

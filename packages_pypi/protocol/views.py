@@ -25,7 +25,7 @@ from rest_framework.views import APIView
 from packages_pypi import selectors
 from packages_pypi.downloads import download_count
 from packages_pypi.models import Package, PackageFile, ProjectStatus
-from packages_pypi.name_status import name_status_get, name_status_in
+from packages_pypi.name_status import NameStatus, name_status_get, name_status_in
 from packages_pypi.protocol import index_cache, proxy, simple
 from packages_pypi.protocol.delivery import conditional_file_response, serve_file
 from packages_pypi.protocol.forwarding import forwardable_name, upstream_url_for
@@ -180,15 +180,10 @@ class ProjectDetail(PageView):
         files_url = _absolute(request, f"projects/{project.pk}/packages/pypi/files")
 
         def render() -> HttpResponse:
-            files = selectors.file_entries(project, normalized, quarantine_readers=readers)
-            status = name_status_get(project, normalized)
-            if not files and status.status != ProjectStatus.QUARANTINED:
-                raise _Miss()
-            # PEP 792: a quarantined name's page lists no files (but says why) to others.
-            return simple.page_response(simple.ProjectPage(
-                files, normalized_name=normalized, files_url=files_url,
-                status=status.status, status_reason=status.reason,
-            ), renderer)
+            return _name_page(
+                selectors.file_entries(project, normalized, quarantine_readers=readers),
+                name_status_get(project, normalized), normalized, files_url, renderer,
+            )
 
         # Whether the caller sees quarantined files is part of the key: a maintainer's page
         # must never be served to anyone else from the cache.
@@ -260,15 +255,10 @@ class GroupDetail(PageView):
         def render() -> HttpResponse:
             if not holding:
                 raise _Miss()
-            files = selectors.file_entries(readable, normalized, quarantine_readers=quarantine)
-            status = name_status_in(readable, normalized)
-            if not files and status.status != ProjectStatus.QUARANTINED:
-                raise _Miss()
-            # PEP 792: a quarantined name's page lists no files (but says why) to others.
-            return simple.page_response(simple.ProjectPage(
-                files, normalized_name=normalized, files_url=files_url,
-                status=status.status, status_reason=status.reason,
-            ), renderer)
+            return _name_page(
+                selectors.file_entries(readable, normalized, quarantine_readers=quarantine),
+                name_status_in(readable, normalized), normalized, files_url, renderer,
+            )
 
         key = index_cache.page_key(
             request, "group", normalized, group.pk, group.packages_serial,
@@ -346,6 +336,20 @@ def _index_page(
 def _absolute(request: Request, path: str) -> str:
     # GitLab's links are absolute and use numeric ids (spec §1.8).
     return request.build_absolute_uri(f"/api/v4/{path}")
+
+
+def _name_page(
+    files: list[selectors.FileEntry], status: NameStatus, normalized: str, files_url: str,
+    renderer: BaseRenderer,
+) -> HttpResponse:
+    """One name's page in scope; raises _Miss when there is nothing to show."""
+    if not files and status.status != ProjectStatus.QUARANTINED:
+        raise _Miss()
+    # PEP 792: a quarantined name's page lists no files (but says why) to others.
+    return simple.page_response(simple.ProjectPage(
+        files, normalized_name=normalized, files_url=files_url,
+        status=status.status, status_reason=status.reason,
+    ), renderer)
 
 
 class _Miss(Exception):
