@@ -1,13 +1,13 @@
 """Download counts: counted in the cache on every download, folded into the database in batches.
 
-A download never writes the database for its count. It adds one in the cache: Redis HINCRBY
-when the cache is Redis (every app server counts into the same hash), else in the process's
-memory, as the local-memory cache would (see _LocalCounter for why not in it).
-`downloads_fold` moves what was counted into `PackageFile.downloads` and `Package.downloads`,
-one transaction per batch: `manage.py downloads_fold` runs it (the compose file every minute),
-a download that finds the last fold older than REGISTRY_DOWNLOAD_FOLD_INTERVAL_SECONDS starts
-it in a background thread, and a gunicorn worker runs it as it exits, so a restart loses
-nothing.
+A download never writes the database, for its count or for `last_downloaded_at`. It adds one
+in the cache: Redis HINCRBY when the cache is Redis (every app server counts into the same
+hash), else in the process's memory, as the local-memory cache would (see _LocalCounter for
+why not in it). `downloads_fold` moves what was counted into `PackageFile.downloads` and
+`Package.downloads` (stamping the versions' `last_downloaded_at`), one transaction per batch:
+`manage.py downloads_fold` runs it (the compose file every minute), a download that finds the
+last fold older than REGISTRY_DOWNLOAD_FOLD_INTERVAL_SECONDS starts it in a background
+thread, and a gunicorn worker runs it as it exits, so a restart loses nothing.
 
 No count is lost: a batch is taken out of the counter atomically (Redis RENAME of the hash to
 a batch key), written, and only then dropped; a batch whose fold failed goes back into the
@@ -32,6 +32,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from packages_pypi.models import Package, PackageFile
 
@@ -235,11 +236,15 @@ def _write(counts: dict[int, int]) -> None:
     rows = PackageFile.objects.filter(pk__in=list(counts)).values_list("pk", "package_id")
     for file_id, package_id in rows:
         packages[package_id] += counts[file_id]
+    now = timezone.now()
     with transaction.atomic():
         for count, ids in _by_count(counts):
             PackageFile.objects.filter(pk__in=ids).update(downloads=F("downloads") + count)
         for count, ids in _by_count(packages):
-            Package.objects.filter(pk__in=ids).update(downloads=F("downloads") + count)
+            # last_downloaded_at (cleanup policies' "not downloaded for N days") is as late
+            # as the fold, a fold interval at most: a day-sized rule cannot tell.
+            Package.objects.filter(pk__in=ids).update(downloads=F("downloads") + count,
+                                                      last_downloaded_at=now)
 
 
 def _by_count(counts: dict[int, int]) -> Iterator[tuple[int, list[int]]]:

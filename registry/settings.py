@@ -171,6 +171,10 @@ REGISTRY_X_ACCEL_REDIRECT = env.str("REGISTRY_X_ACCEL_REDIRECT", default="")
 
 # Shared by every app server when it is Redis (production); local memory on one machine.
 CACHES = {"default": env.cache_url("REGISTRY_CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+    # Django's 300 entries would cull a third of the pages (and which file each download URL
+    # names) every few hundred names; 20,000 entries of a KiB or two are tens of MiB at most.
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 20_000)
 
 # Public-page generation (issue 14): anonymous index pages are cached under one token that
 # every write replaces (packages_pypi/public_generation.py), so a hit needs no database query.

@@ -13,11 +13,13 @@ ids of the projects they read), so a page is never served to a caller who may no
 
 import hashlib
 from collections.abc import Callable
+from typing import TypeVar, cast
 
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response
 
+from packages_pypi.protocol import front_cache
 from packages_pypi.public_generation import public_generation
 from projects.principals import Principal
 from registry.http.exceptions import NotFound
@@ -25,10 +27,12 @@ from registry.http.exceptions import NotFound
 CACHE_SECONDS = 24 * 3600  # keys change on writes; expiry only frees memory
 _PREFIX = "pypi-page:v1:"
 _PUBLIC_PREFIX = "pypi-public:v1:"
+_PUBLIC_VALUE_PREFIX = "pypi-public-value:v1:"
 _MISS = "miss"
 # Set on the responses `cached_page` answers: our own rendering of our own rows, which the
 # public cache may keep (a redirect or anything else a view answers is never kept).
 _OWN_PAGE = "_registry_own_page"
+T = TypeVar("T")
 
 
 class Miss(NotFound):
@@ -76,20 +80,51 @@ def public_page(
     key = _PUBLIC_PREFIX + page_key(request, generation, *parts)
     hit = cache.get(key)
     if hit == _MISS:
+        _front_cacheable(request, generation)
         raise Miss()
     if hit is not None:
         content_type, body, etag = hit
         response = _validators(HttpResponse(body, content_type=content_type), principal, etag)
+        _front_cacheable(request, generation)
         return _not_modified(request, response, etag) or response
     try:
         response = answer()
     except Miss:
         cache.set(key, _MISS, CACHE_SECONDS)
+        _front_cacheable(request, generation)
         raise
     if response.status_code == 200 and getattr(response, _OWN_PAGE, False):
         stored = (response["Content-Type"], response.content, response["ETag"])
         cache.set(key, stored, CACHE_SECONDS)
+        _front_cacheable(request, generation)
     return response
+
+
+def _front_cacheable(request: HttpRequest, generation: str) -> None:
+    """Tell the front cache (`front_cache`) that this answer is the public one, and under
+    which generation; anything else (an upstream's page, a redirect) is never marked."""
+    request.META[front_cache.MARK] = generation
+
+
+def public_value(
+    request: HttpRequest, principal: Principal, parts: tuple, find: Callable[[], T | None]
+) -> T | None:
+    """For an anonymous caller, what `find()` returns (unless None) kept under the public
+    generation, as `public_page` keeps pages; any other caller gets `find()` as it is.
+
+    For what a request resolves to rather than what it answers: a download streams its file,
+    but which file it is (and that the caller may have it) is decided by rows alone.
+    """
+    if not principal.is_anonymous or (generation := public_generation()) is None:
+        return find()
+    key = _PUBLIC_VALUE_PREFIX + page_key(request, generation, *parts)
+    hit = cache.get(key)
+    if hit is not None:
+        return cast(T, hit)
+    value = find()
+    if value is not None:
+        cache.set(key, value, CACHE_SECONDS)
+    return value
 
 
 def conditional(

@@ -5,11 +5,13 @@ REST_FRAMEWORK). DRF never parses a body here: the upload streams through our ha
 """
 
 import datetime
+import functools
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q
 from django.http import HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
@@ -54,7 +56,8 @@ from registry.http.errors import API_HEADERS
 from registry.http.exceptions import NotFound, RegistryError
 
 METADATA_SUFFIX = ".metadata"
-# Recording every download would turn each pip install into a write; once a minute is enough.
+# Without download counting (whose fold stamps it): recording every download would turn each
+# pip install into a write; once a minute is enough.
 DOWNLOAD_RECORD_RESOLUTION = datetime.timedelta(minutes=1)
 
 Scope = selectors.Scope
@@ -202,10 +205,13 @@ class ProjectFile(ProtocolView):
     @file_schema
     def get(self, request: Request, ref: str, sha256: str, filename: str) -> HttpResponseBase:
         principal = principal_of(request)
-        project = access_project(principal, ref, Ability.READ_PACKAGE)
-        readers = _quarantine_readers(principal, project)
-        return _download(request, principal, project.namespace, project, sha256, filename,
-                         readers)
+
+        def where() -> _Where:
+            project = access_project(principal, ref, Ability.READ_PACKAGE)
+            return project.namespace, project, _quarantine_readers(principal, project)
+
+        return _download(request, principal, ("project-file", _ref_key(ref)), where, sha256,
+                         filename)
 
 
 class GroupIndex(PageView):
@@ -274,12 +280,15 @@ class GroupFile(ProtocolView):
     @file_schema
     def get(self, request: Request, ref: str, sha256: str, filename: str) -> HttpResponseBase:
         principal = principal_of(request)
-        group = access_group(principal, ref, Ability.READ_PACKAGE)
-        # GitLab skips per-project checks here ("the sha256 is the protection"); we don't.
-        return _download(
-            request, principal, group, readable_projects_filter(principal, group), sha256,
-            filename, quarantine_readers_filter(principal),
-        )
+
+        def where() -> _Where:
+            group = access_group(principal, ref, Ability.READ_PACKAGE)
+            # GitLab skips per-project checks here ("the sha256 is the protection"); we don't.
+            return (group, readable_projects_filter(principal, group),
+                    quarantine_readers_filter(principal))
+
+        return _download(request, principal, ("group-file", _ref_key(ref)), where, sha256,
+                         filename)
 
 
 class GroupUpstreamExplanation(ProtocolView):
@@ -378,25 +387,43 @@ def _miss(
     )
 
 
+# Where a download looks: the top-level group's tree (for the upstream), the projects in
+# scope, and whose quarantined names the caller reads. Deciding it checks access.
+_Where = tuple[Group, Scope, Q]
+
+
 def _download(
-    request: Request, principal: Principal, group: Group, scope: Scope, sha256: str,
-    filename: str, readers: Q,
+    request: Request, principal: Principal, parts: tuple[str, str],
+    where: Callable[[], _Where], sha256: str, filename: str,
 ) -> HttpResponseBase:
     metadata = filename.endswith(METADATA_SUFFIX)
     # No distribution is named *.metadata (they end in .whl, .tar.gz or .zip).
     distribution = filename.removesuffix(METADATA_SUFFIX)
-    package_file = selectors.file_for_download(scope, sha256, distribution,
-                                               quarantine_readers=readers)
+    decided = functools.cache(where)
+
+    def find() -> PackageFile | None:
+        _, scope, readers = decided()
+        return selectors.file_for_download(scope, sha256, distribution,
+                                           quarantine_readers=readers)
+
+    # pip and uv ask for a file's metadata and then the file: for anonymous callers which
+    # file a URL names is kept like a page, so neither request reads the database.
+    package_file = index_cache.public_value(
+        request, principal, (*parts, sha256.lower(), distribution), find
+    )
     if package_file is None:
         # Not ours: perhaps an upstream file our proxied page listed.
+        group, _, _ = decided()
         return proxy.proxied_file(
             request._request, principal, group=group, sha256=sha256, filename=distribution,
             metadata=metadata,
         )
     if metadata:
         return _core_metadata(request, package_file)
-    _record_download(package_file.package)
-    download_count(package_file)
+    if settings.REGISTRY_DOWNLOAD_COUNTING:
+        download_count(package_file)  # the fold stamps last_downloaded_at too
+    else:
+        _record_download(package_file.package)
     return serve_file(request._request, package_file)
 
 

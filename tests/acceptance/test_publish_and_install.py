@@ -6,6 +6,7 @@ import secrets
 import pytest
 
 from auth_tokens.services import ci_job_start, deploy_token_issue, personal_access_token_issue
+from packages_pypi.downloads import downloads_fold
 from packages_pypi.models import Package, PackageFile
 from projects.roles import AccessLevel, Visibility
 from tests.acceptance.clients import (
@@ -72,6 +73,7 @@ def test_twine_publishes_wheel_and_sdist_and_pip_installs_from_the_project(world
     assert published.returncode == 0, published.stdout + published.stderr
     assert installed.returncode == 0, installed.stdout + installed.stderr
     assert_installed(tmp_path / "site", name)
+    downloads_fold()  # a download stamps last_downloaded_at through the counts' fold
     package = Package.objects.get(normalized_name=name)
     assert (package.version, package.requires_python, package.summary) == (
         "1.0.0", ">=3.8", "Widgets"

@@ -282,3 +282,58 @@ def test_without_a_shared_token_store_anonymous_pages_fall_back_to_the_serials(a
     assert public_generation() is None
     registry.upload(project.pk, wheel("sample-project", "2.0"), admin, version="2.0")
     assert "2.0" in registry.simple(project_scope(project), "sample-project").text
+
+
+def _download(registry, scope, dist, suffix=""):
+    response = registry.download(scope, dist.sha256, dist.filename + suffix)
+    if response.status_code == 200 and response.streaming:
+        b"".join(response.streaming_content)
+    return response
+
+
+@pytest.mark.parametrize("suffix", ["", ".metadata"], ids=["file", "metadata"])
+@pytest.mark.parametrize("scope", ["project", "group"])
+def test_a_repeated_anonymous_download_runs_no_query(
+    admin, django_assert_num_queries, scope, suffix
+):
+    project = _public_project()
+    registry = Registry()
+    dist = wheel("sample-project")
+    registry.upload(project.pk, dist, admin)
+    assert _download(registry, _scopes(project)[scope], dist, suffix).status_code == 200
+
+    with django_assert_num_queries(0):
+        again = _download(registry, _scopes(project)[scope], dist, suffix)
+
+    assert again.status_code == 200
+    if not suffix:
+        assert again["ETag"] == f'"{dist.sha256}"'
+
+
+def test_an_anonymous_download_ends_with_the_file_or_its_projects_visibility(admin):
+    project = _public_project()
+    registry = Registry()
+    kept, removed = wheel("sample-project"), wheel("sample-project", "2.0")
+    registry.upload(project.pk, kept, admin)
+    registry.upload(project.pk, removed, admin)
+    for dist in (kept, removed):
+        for scope in _scopes(project).values():
+            assert _download(registry, scope, dist).status_code == 200
+
+    deleted = Registry().client.delete(
+        f"/api/v4/projects/{project.pk}/packages/"
+        f"{project.pypi_packages.get(version='2.0').pk}",
+        HTTP_PRIVATE_TOKEN=admin[1],
+    )
+    assert deleted.status_code == 204
+    for scope in _scopes(project).values():
+        assert _download(registry, scope, removed).status_code == 404
+        assert _download(registry, scope, kept).status_code == 200
+
+    project_update(project=project, visibility=Visibility.PRIVATE)
+
+    assert _download(registry, project_scope(project), kept).status_code == 401
+    assert _download(registry, group_scope(project.namespace), kept).status_code == 404
+    # A member still downloads it: the anonymous cache is not theirs.
+    member = registry.download(project_scope(project), kept.sha256, kept.filename, auth=admin)
+    assert member.status_code == 200
