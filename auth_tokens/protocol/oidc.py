@@ -13,7 +13,6 @@ from rest_framework.views import APIView
 
 from auth_tokens.oidc import issuers
 from auth_tokens.oidc.errors import MintRefused, invalid_payload
-from auth_tokens.oidc.exchange import publishing_token_mint
 
 # An ID token is 1-2 KiB; the body is refused well before it could cost memory.
 MAX_BODY_BYTES = 64 * 1024
@@ -45,6 +44,9 @@ class OidcMintTokenApi(APIView):
     parser_classes = ()  # any content type: the docs' curl sends none, pypi.org parses anyway
 
     def post(self, request: Request) -> Response:
+        # Imported here: PyJWT and cryptography are 10 MiB a worker, used by this view only.
+        from auth_tokens.oidc.exchange import publishing_token_mint
+
         id_token = _id_token(request._request)
         token, secret = publishing_token_mint(
             id_token=id_token, audience=issuers.audience(request.get_host())
