@@ -82,7 +82,9 @@ class _UpstreamPolicyFields(forms.Form):
             try:
                 parse_rule(line)
             except InvalidRule as error:
-                errors.append(forms.ValidationError(f"Invalid rule {error}"))
+                # packaging's message goes on to repeat the line with a caret under it:
+                # on a page, the first line says it.
+                errors.append(forms.ValidationError(f"Invalid rule {str(error).splitlines()[0]}"))
         if errors:
             raise forms.ValidationError(errors)
         return text
