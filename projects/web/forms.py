@@ -119,10 +119,11 @@ class GroupSettingsForm(NamespaceSettingsForm, GroupUpstreamFields):
     def changes(self) -> NamespaceChanges:
         """The cleaned form as `services.group_update` takes it (the API's field names)."""
         data = self.cleaned_data
-        return cast(NamespaceChanges, {"name": data["name"], "description": data["description"],
-                "visibility": data["visibility"],
-                "pypi_package_requests_forwarding": data["forwarding"],
-                **self.upstream_changes()})
+        changes = {"name": data["name"], "description": data["description"],
+                   "visibility": data["visibility"],
+                   "pypi_package_requests_forwarding": data["forwarding"],
+                   **self.upstream_changes()}
+        return cast(NamespaceChanges, changes)
 
 
 class MemberAddForm(forms.Form):
