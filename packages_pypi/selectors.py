@@ -47,7 +47,8 @@ class IndexEntry:
 class FileEntry:
     filename: str
     sha256: str
-    size: int
+    # None only for an upstream file whose HTML page gave no size and that we have not fetched.
+    size: int | None
     requires_python: str
     # None where the source gives no upload time (an upstream page may not).
     upload_time: datetime.datetime | None

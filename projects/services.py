@@ -355,7 +355,10 @@ def group_update(
             setattr(group, name, value)
     for name in _GROUP_UPSTREAM_FIELDS:
         if name in fields:  # None is a value here: inherit again
-            setattr(group, name, fields[name])  # type: ignore[literal-required]
+            value = fields[name]  # type: ignore[literal-required]
+            setting_change_record(actor=actor, subject=group, name=name,
+                                  old=getattr(group, name), new=value)
+            setattr(group, name, value)
     if (visibility := fields.get("visibility")) is not None:
         _check_visibility(int(visibility), group.parent)
         _check_children_visibility(group, int(visibility))
@@ -374,18 +377,6 @@ def group_update(
         group.refresh_from_db()
         return group
     group.save()
-    return group
-
-
-@transaction.atomic
-def group_settings_update(
-    *, group: Group, name: str, description: str, visibility: int, forwarding: bool | None
-) -> Group:
-    """A group's settings page at once: name, description, visibility, and forwarding of
-    PyPI misses for the group and what lies below it (None: as the parent, or the instance)."""
-    group = group_update(group=group, name=name, description=description, visibility=visibility)
-    group.pypi_package_requests_forwarding = forwarding
-    group.save(update_fields=["pypi_package_requests_forwarding"])
     return group
 
 

@@ -11,6 +11,7 @@ from packages_pypi.web import lifecycle as lifecycle_views
 from packages_pypi.web import namespaces as namespace_views
 from packages_pypi.web import views as package_views
 from projects.web import audit_events as audit_views
+from projects.web import instance_settings
 from projects.web import views as project_views
 from registry import views
 
@@ -48,6 +49,9 @@ urlpatterns = [
     path("users/sign_out", auth_views.LogoutView.as_view(next_page="/"), name="sign_out"),
     path("-/packages", package_views.package_search, name="package_search"),
     path("-/audit_events", audit_views.instance_audit_events, name="audit_events"),
+    # GitLab's /admin/application_settings/ci_cd, moved under `/-/`: `/admin/` is Django's.
+    path("-/admin/application_settings/ci_cd", instance_settings.instance_package_settings,
+         name="instance_package_settings"),
     re_path(rf"^groups/{GROUP_PATH}/-/audit_events$", audit_views.group_audit_events,
             name="group_audit_events"),
     re_path(rf"^{FULL_PATH}/-/audit_events$", audit_views.project_audit_events,

@@ -34,9 +34,11 @@ def proxied_page(
     page = _page(config, name)
     entries = policy.served(config.policy, name, page.installable, timezone.now())
     display = page.name
+    sizes = files.cached_sizes(name, entries)
     return index_cache.conditional(request, principal, simple.page_response(
         simple.ProjectPage(
-            [entry.file_entry(display) for entry in entries], normalized_name=name,
+            [entry.file_entry(display, stored_size=sizes.get(entry.sha256))
+             for entry in entries], normalized_name=name,
             files_url=files_url, status=page.status, status_reason=page.status_reason,
         ),
         renderer,

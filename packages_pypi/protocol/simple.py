@@ -3,7 +3,8 @@
 HTML adds to GitLab's page: one anchor per name on the index, escaped text, the PEP 629
 version meta tag, PEP 658/714 metadata attributes, PEP 592 yanks and PEP 792 project status.
 Both formats are API version 1.4: 1.1's PEP 700 fields, 1.2 and 1.3's optional keys left out,
-and 1.4's status markers.
+and 1.4's status markers. The one exception: JSON for an upstream file whose size nobody
+has told us yet says 1.0 (`_json_api_version`).
 """
 
 import json
@@ -22,6 +23,8 @@ from packages_pypi.names import version_sort_key
 from packages_pypi.selectors import FileEntry, IndexEntry
 
 API_VERSION = "1.4"
+# PEP 700 makes `files[].size` mandatory, an integer of bytes, from API 1.1 on; 1.0 has no size.
+SIZELESS_API_VERSION = "1.0"
 # PEP 792: a name with no marker is active.
 STATUS_ACTIVE = "active"
 MIME_JSON = "application/vnd.pypi.simple.v1+json"
@@ -214,12 +217,24 @@ def _project_json(page: ProjectPage) -> dict:
     if page.status_reason:
         status["reason"] = page.status_reason
     return {
-        "meta": {"api-version": API_VERSION},
+        "meta": {"api-version": _json_api_version(page)},
         "name": page.normalized_name,
         "project-status": status,
         "versions": _sorted_versions({entry.version for entry in page.files}),
         "files": [_file_json(entry, page.files_url) for entry in page.files],
     }
+
+
+def _json_api_version(page: ProjectPage) -> str:
+    """1.4, unless a file's size is unknown: an upstream HTML page (PEP 503) gives none, and
+    until we have fetched the file we cannot know it. PEP 700 requires a true size at 1.1+, so
+    claiming `size: 0` would be a wrong page that clients may trust (a progress bar, a size
+    check); leaving the key out at 1.4 would be an invalid one. Such a page says 1.0 instead,
+    which needs no size; its other keys are additions a 1.0 client ignores. Once the file is
+    in our cache its stored size is used (proxy.proxied_page) and the page is 1.4 again."""
+    if any(entry.size is None for entry in page.files):
+        return SIZELESS_API_VERSION
+    return API_VERSION
 
 
 def _file_json(entry: FileEntry, files_url: str) -> dict:
@@ -228,7 +243,8 @@ def _file_json(entry: FileEntry, files_url: str) -> dict:
         "filename": entry.filename,
         "url": _file_url(entry, files_url),
         "hashes": {"sha256": entry.sha256},
-        "size": entry.size,
+        # Left out only where it is unknown, on a page that then says 1.0 (_json_api_version).
+        **({"size": entry.size} if entry.size is not None else {}),
         "core-metadata": metadata,
         "dist-info-metadata": metadata,
         # PEP 592: a reason string, true for a yank without one, false otherwise.

@@ -52,6 +52,18 @@ def upstream_file_for(name: str, entry: UpstreamEntry) -> UpstreamFile:
     return row
 
 
+def cached_sizes(name: str, entries: list[UpstreamEntry]) -> dict[str, int]:
+    """The stored size of each file of `entries` that the page gave none for (an HTML page)
+    and that we have fetched, by sha256: one query, and none when every size is known."""
+    unknown = [entry.sha256 for entry in entries if entry.size is None]
+    if not unknown:
+        return {}
+    rows = UpstreamFile.objects.filter(
+        normalized_name=name, sha256__in=unknown, taken_down_at__isnull=True,
+    ).exclude(file="").values_list("sha256", "size")
+    return dict(rows)
+
+
 def file_used(row: UpstreamFile) -> None:
     """Record a use (at most once a minute): the cache bound drops the least recently used."""
     now = timezone.now()

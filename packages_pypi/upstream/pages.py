@@ -50,11 +50,15 @@ class UpstreamEntry:
     def as_dict(self) -> dict:
         return asdict(self)
 
-    def file_entry(self, name: str) -> FileEntry:
-        """The entry as our renderers take it (files under our own files route)."""
+    def file_entry(self, name: str, *, stored_size: int | None = None) -> FileEntry:
+        """The entry as our renderers take it (files under our own files route).
+
+        An HTML page gives no size: then the size of the file we stored, once we have it,
+        else None, never a made-up 0 (the JSON renderer then declares API 1.0, see simple.py).
+        """
         return FileEntry(
             filename=self.filename, sha256=self.sha256,
-            size=self.size or 0,  # an HTML page gives none; PEP 700 wants an integer
+            size=self.size if self.size is not None else stored_size,
             requires_python=self.requires_python, upload_time=self.uploaded_at,
             core_metadata_sha256=self.core_metadata_sha256, name=name, version=self.version,
             yanked_reason=self.yanked_reason,

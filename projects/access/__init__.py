@@ -10,6 +10,7 @@ from projects.access.audit_events import (
     audit_events_readable_in_group,
     audit_events_readable_in_project,
 )
+from projects.access.instance import access_application_settings
 from projects.access.memberships import unexpired
 from projects.access.policy import (
     Ability,
@@ -40,6 +41,7 @@ from projects.access.queries import (
 
 __all__ = [
     "Ability",
+    "access_application_settings",
     "access_group",
     "access_level",
     "access_member_change",

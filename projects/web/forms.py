@@ -5,11 +5,15 @@ lives in the services and the access policy, which the views call exactly as the
 their errors come back onto the form next to the field they name.
 """
 
+from typing import cast
+
 from django import forms
 from django.db.models import QuerySet
 
 from projects.models import Group
 from projects.roles import AccessLevel, Visibility
+from projects.services import NamespaceChanges
+from projects.web.upstream_forms import GroupUpstreamFields
 from registry.http.exceptions import RegistryError
 
 VISIBILITY_CHOICES = [
@@ -81,8 +85,9 @@ class NamespaceSettingsForm(forms.Form):
     )
 
 
-class GroupSettingsForm(NamespaceSettingsForm):
-    """A group's settings, with its owner's choice about forwarding PyPI misses."""
+class GroupSettingsForm(NamespaceSettingsForm, GroupUpstreamFields):
+    """A group's settings, with its owner's choices about PyPI misses: whether they are
+    forwarded, how, and the supply-chain policy for what comes from the upstream index."""
 
     forwarding = forms.TypedChoiceField(
         choices=FORWARDING_CHOICES, required=False, widget=forms.RadioSelect,
@@ -91,6 +96,34 @@ class GroupSettingsForm(NamespaceSettingsForm):
         help_text="Names that exist anywhere in this group's top-level group are never "
                   "forwarded, whatever this says.",
     )
+    GENERAL = ("name", "description", "visibility")
+    field_order = [*GENERAL, "forwarding", *GroupUpstreamFields.field_order]
+
+    @property
+    def general_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.GENERAL]
+
+    @property
+    def upstream_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if name not in self.GENERAL]
+
+    @staticmethod
+    def initial_from(group: Group) -> dict[str, object]:
+        """What the page shows before a change: the group's own values (blank: inherit)."""
+        return {"name": group.name, "description": group.description,
+                "visibility": group.visibility,
+                "forwarding": {None: "", True: "true", False: "false"}[
+                    group.pypi_package_requests_forwarding],
+                **GroupUpstreamFields.initial_for(group)}
+
+    def changes(self) -> NamespaceChanges:
+        """The cleaned form as `services.group_update` takes it (the API's field names)."""
+        data = self.cleaned_data
+        changes = {"name": data["name"], "description": data["description"],
+                   "visibility": data["visibility"],
+                   "pypi_package_requests_forwarding": data["forwarding"],
+                   **self.upstream_changes()}
+        return cast(NamespaceChanges, changes)
 
 
 class MemberAddForm(forms.Form):

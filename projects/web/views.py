@@ -219,22 +219,15 @@ def member_remove(request: HttpRequest, principal: Principal, kind: str, full_pa
 @require_http_methods(FORM_METHODS)
 @ui_page(sign_in_required=True)
 def group_edit(request: HttpRequest, principal: Principal, full_path: str) -> HttpResponse:
-    """`/groups/<group>/-/edit`: name, description, visibility and forwarding (owners; PUT
-    /groups/:id). GitLab keeps forwarding under Settings > Packages and registries; one page
-    here, since it is the only package setting a group has."""
+    """`/groups/<group>/-/edit`: name, description, visibility, and the upstream proxy's
+    overrides: forwarding, its mode and the supply-chain policy (owners; PUT /groups/:id).
+    GitLab keeps forwarding under Settings > Packages and registries; one page here, since a
+    group has no other package setting."""
     group = access_group(principal, full_path, Ability.ADMIN_GROUP)
-    initial = {"name": group.name, "description": group.description,
-               "visibility": group.visibility,
-               "forwarding": {None: "", True: "true", False: "false"}[
-                   group.pypi_package_requests_forwarding]}
-    form = GroupSettingsForm(request.POST or None, initial=initial)
+    form = GroupSettingsForm(request.POST or None, initial=GroupSettingsForm.initial_from(group))
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            group = services.group_settings_update(
-                group=group, name=data["name"], description=data["description"],
-                visibility=data["visibility"], forwarding=data["forwarding"],
-            )
+            group = services.group_update(group=group, actor=principal, **form.changes())
         except BadRequest as error:
             add_service_error(form, error)
         else:

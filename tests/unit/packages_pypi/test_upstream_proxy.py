@@ -95,6 +95,28 @@ def test_html_clients_get_html_from_a_json_upstream_and_an_html_upstream_is_unde
     assert as_json["files"][0]["yanked"] is True
 
 
+def test_json_for_an_html_upstream_never_claims_size_zero(settings, project):
+    # PEP 700 makes `size` mandatory at API 1.1+: unknown, the page says 1.0 and leaves it
+    # out; once the file is in our cache, its stored size is given and the page is 1.4.
+    with FakeUpstream(json_pages=False) as html_only:
+        settings.REGISTRY_PYPI_UPSTREAM_URL = f"{html_only.url}/simple"
+        dist = wheel("sizeless-lib", "1.0")
+        html_only.add(dist.filename, dist.data)
+        scope = project_scope(project)
+
+        before = page(scope, "sizeless-lib").json()
+        response, data = download(scope, before["files"][0])
+        after = page(scope, "sizeless-lib").json()
+
+    assert before["meta"]["api-version"] == "1.0"
+    assert "size" not in before["files"][0]
+    assert response.status_code == 200 and data == dist.data
+    assert after["meta"]["api-version"] == "1.4"
+    assert after["files"][0]["size"] == len(dist.data)
+    html = page(scope, "sizeless-lib", accept="text/html").content.decode()
+    assert '<meta name="pypi:repository-version" content="1.4">' in html
+
+
 def test_the_page_is_cached_for_the_ttl_then_revalidated_with_its_etag(upstream, project,
                                                                        settings):
     dist = wheel("cached-lib", "1.0")
