@@ -487,8 +487,14 @@ def member_remove(*, member: ProjectMember | GroupMember, actor: Actor = None) -
 
 
 # The settings whose changes the audit log keeps (who opened a project, who turned on
-# forwarding to pypi.org), from the API and from the Django admin alike.
-AUDITED_SETTINGS = ("visibility", "pypi_package_requests_forwarding")
+# forwarding to pypi.org, who loosened the upstream proxy's supply-chain policy), from the API,
+# the pages and the Django admin alike.
+AUDITED_SETTINGS = (
+    "visibility", "pypi_package_requests_forwarding", "pypi_package_requests_forwarding_mode",
+    "pypi_upstream_offline", "pypi_upstream_min_release_age_hours",
+    "pypi_upstream_age_exemptions", "pypi_upstream_blocklist", "pypi_upstream_allowlist_only",
+    "pypi_upstream_allowlist",
+)
 
 
 def _setting_label(name: str, value: object) -> object:

@@ -42,8 +42,10 @@ class Rule:
 
 
 def split_lines(text: str) -> list[str]:
-    """The meaningful lines of a list setting: stripped, without blanks and `#` comments."""
-    lines = (line.strip() for line in text.replace(",", "\n").splitlines())
+    """The meaningful lines of a list setting: stripped, without blanks and `#` comments.
+
+    One entry a line, never split on commas: `foo>=1,<2` is one rule (a specifier set)."""
+    lines = (line.strip() for line in text.splitlines())
     return [line for line in lines if line and not line.startswith("#")]
 
 

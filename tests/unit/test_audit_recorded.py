@@ -176,6 +176,26 @@ def test_visibility_and_forwarding_changes_are_recorded(world):
     assert setting.entity_type == "Gitlab::Audit::InstanceScope"
 
 
+def test_changes_to_the_upstream_policy_are_recorded(world):
+    root = APIClient()
+    root.credentials(HTTP_PRIVATE_TOKEN=make_pat(make_user("root", is_admin=True)))
+    root.put("/api/v4/application/settings", {
+        "pypi_package_requests_forwarding_mode": "redirect",
+        "pypi_upstream_min_release_age_hours": 72, "pypi_upstream_offline": True,
+    }, format="json")
+    world["api"].put("/api/v4/groups/acme", {"pypi_upstream_blocklist": ["evil-pkg"]},
+                     format="json")
+
+    mode = _last("application_setting_pypi_package_requests_forwarding_mode_updated")
+    age = _last("application_setting_pypi_upstream_min_release_age_hours_updated")
+    _last("application_setting_pypi_upstream_offline_updated")
+    blocklist = _last("group_pypi_upstream_blocklist_updated")
+    assert (mode.details["from"], mode.details["to"]) == ("proxy", "redirect")
+    assert (age.details["from"], age.details["to"]) == ("0", "72")
+    assert blocklist.entity_id == world["group"].pk and blocklist.details["to"] == "evil-pkg"
+    _by_alice(blocklist, world)
+
+
 def test_admin_changes_to_forwarding_are_recorded(world):
     root = make_user("root", is_admin=True)
     admin = Client()

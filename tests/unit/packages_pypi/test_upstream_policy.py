@@ -97,6 +97,7 @@ def test_a_file_hidden_by_the_policy_cannot_be_downloaded_either(upstream, scope
     ("Evil_Pkg>=1.1", ["1.0"]),  # pre-releases count: 3.0rc1 goes too
     ("evil-p*", []),
     ("other-pkg\ntensorfl0w*", ["1.0", "1.1", "3.0rc1"]),
+    ("evil-pkg>=1.1,<3", ["1.0", "3.0rc1"]),  # one rule: a specifier set is never split
 ])
 def test_blocklist_rules_remove_matching_files(upstream, scope, rules, expected):
     for version in ("1.0", "1.1", "3.0rc1"):
