@@ -128,8 +128,8 @@ def _taken_at(key: str) -> float:
 class _LocalCounter:
     """Without Redis: the counts live in this process, under a lock.
 
-    Not in Django's local-memory cache itself: it holds 300 entries by default, shared with
-    the index pages, and culls a third when full, which would drop counts. A dict has the same
+    Not in Django's local-memory cache itself: its entries are bounded (settings), shared with
+    the index pages, and it culls a third when full, which would drop counts. A dict has the same
     life as that cache (the process), and a gunicorn worker folds it as it stops.
     """
 
