@@ -80,6 +80,9 @@ class FakeUpstream:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in two writes: with Nagle on, a client that keeps the
+            # connection alive waits for its own delayed ACK (40 ms) before the body.
+            disable_nagle_algorithm = True
 
             def setup(self) -> None:
                 super().setup()
