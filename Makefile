@@ -6,7 +6,7 @@ PORT ?= 8000
 REGISTRY_DATA_DIR ?= $(CURDIR)/var
 export PORT REGISTRY_DATA_DIR
 
-.PHONY: run test lint migrate browser bench
+.PHONY: run test lint migrate browser bench bench-proxy
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,3 +53,7 @@ lint: $(VENV)/.dev
 ## Benchmark against pypiserver and devpi (not part of `make test`; BENCH_PROJECTS=200 is quick).
 bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/bench.py
+
+## The bench's proxy section alone: ours in proxy mode against devpi's mirror and proxpi.
+bench-proxy: $(VENV)/.dev
+	$(BIN)/python benchmarks/proxy.py

@@ -6,8 +6,10 @@ run (default 10); BENCH_BIG_MB for the large upload (default 500); BENCH_SERVERS
 `ours,production,pypiserver,devpi`: `production` is ours on PostgreSQL and Redis behind nginx
 with deploy/nginx.conf); BENCH_DEVPI_PROJECTS (default: BENCH_PROJECTS) loads devpi with fewer
 projects, since it takes 0.8 s a file; BENCH_GROWTH (default `2000,20000`) the sizes at which
-ours is measured again with the data set written straight into its database. Results go to
-stdout, benchmarks/.work/results.md and results.json, with PNG charts beside them.
+ours is measured again with the data set written straight into its database; BENCH_PROXY=0
+skips the proxy section (benchmarks/proxy.py: ours in proxy mode against devpi's mirror and
+proxpi). Results go to stdout, benchmarks/.work/results.md and results.json, with PNG charts
+beside them.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks import measure, servers  # noqa: E402
+from benchmarks import measure, proxy, servers  # noqa: E402
 from tests.builders import build_sdist, build_wheel  # noqa: E402
 
 WORK = servers.WORK
@@ -39,20 +41,27 @@ BIG_MB = int(os.environ.get("BENCH_BIG_MB", "500"))
 SERVERS = os.environ.get("BENCH_SERVERS", "ours,production,pypiserver,devpi").split(",")
 DEVPI_PROJECTS = int(os.environ.get("BENCH_DEVPI_PROJECTS", str(PROJECTS)))
 GROWTH = [int(size) for size in os.environ.get("BENCH_GROWTH", "2000,20000").split(",") if size]
+# The proxy section (benchmarks/proxy.py) runs after the servers unless BENCH_PROXY=0.
+PROXY = os.environ.get("BENCH_PROXY", "1") != "0"
 VERSIONS = ("1.0.0", "1.1.0", "1.2.0")
 INSTALL_COUNT = 20
 
 
-def ensure_tools() -> None:
+# The peers, each in a side virtualenv of its own under benchmarks/.work/.
+VENVS = {"pypiserver": ["pypiserver[passlib]", "waitress"],
+         "devpi": ["devpi-server", "devpi-client"],
+         "proxpi": ["proxpi", "gunicorn"]}
+
+
+def ensure_tools(venvs: list[str]) -> None:
     missing = [tool for tool in ("wrk", "nginx") if shutil.which(tool) is None]
     if missing:
         subprocess.run(["apt-get", "update", "-qq"], check=True)
         packages = ["nginx-light" if tool == "nginx" else tool for tool in missing]
         subprocess.run(["apt-get", "install", "-y", "-qq", *packages], check=True,
                        env=os.environ | {"DEBIAN_FRONTEND": "noninteractive"})
-    for venv, packages in (("pypiserver", ["pypiserver[passlib]", "waitress"]),
-                           ("devpi", ["devpi-server", "devpi-client"])):
-        if venv in SERVERS and not (WORK / venv / "bin" / "python").exists():
+    for venv, packages in VENVS.items():
+        if venv in venvs and not (WORK / venv / "bin" / "python").exists():
             subprocess.run([sys.executable, "-m", "venv", str(WORK / venv)], check=True)
             subprocess.run([str(WORK / venv / "bin/pip"), "install", "-q", *packages], check=True)
 
@@ -179,7 +188,7 @@ def _installs(server: servers.Server, projects: int) -> tuple[float, float]:
 
 
 def main() -> None:
-    ensure_tools()
+    ensure_tools([*SERVERS, *(["devpi", "proxpi"] if PROXY else [])])
     files = dataset("bench", PROJECTS)
     sample = f"bench-{PROJECTS // 2:05d}"
     results, port = {}, 18700
@@ -218,21 +227,23 @@ def main() -> None:
         results["nginx static"] = measure_server(floor, sample, {})
     finally:
         floor.stop()
-    _write(results, {})  # the servers' figures are kept even if the growth runs fail
+    _write(results, {}, {})  # the servers' figures are kept even if later runs fail
+    upstream = proxy.run() if PROXY else {}
+    _write(results, {}, upstream)
     growth = measure_growth(port + 10)
-    print(_write(results, growth))
+    print(_write(results, growth, upstream))
     from benchmarks.charts import draw
 
     for chart in draw(results, growth, WORK):
         print(f"chart: {chart}")
 
 
-def _write(results: dict, growth: dict) -> str:
-    report = render(results, growth)
+def _write(results: dict, growth: dict, upstream: dict) -> str:
+    report = render(results, growth, upstream)
     (WORK / "results.md").write_text(report)
     (WORK / "results.json").write_text(json.dumps(
         {"projects": PROJECTS, "devpi_projects": DEVPI_PROJECTS, "seconds": SECONDS,
-         "results": results, "growth": growth}, default=_plain, indent=1))
+         "results": results, "growth": growth, "proxy": upstream}, default=_plain, indent=1))
     return report
 
 
@@ -246,15 +257,15 @@ def _get(url: str) -> bytes:
     return measure.requests.get(url, headers={"Accept": "text/html"}, timeout=30).content
 
 
-def render(results: dict, growth: dict) -> str:
-    from benchmarks.report import growth_table, limits_table, table
+def render(results: dict, growth: dict, upstream: dict) -> str:
+    from benchmarks.report import growth_table, limits_table, proxy_table, table
 
     devpi = f", devpi loaded with {DEVPI_PROJECTS}" if DEVPI_PROJECTS != PROJECTS else ""
     head = (f"{time.strftime('%Y-%m-%d')}, {platform.node()}, {os.cpu_count()} cores, "
             f"Python {platform.python_version()}, {PROJECTS} projects x {len(VERSIONS)} versions "
             f"x 2 files{devpi}, wrk {SECONDS}s per run\n\n")
     return (head + table(results) + "\n" + limits_table(results) + "\n"
-            + growth_table(growth))
+            + growth_table(growth) + "\n" + proxy_table(upstream))
 
 
 if __name__ == "__main__":

@@ -131,3 +131,51 @@ def _ratio(ours: float | None, peer: float | None, higher: bool) -> str:
     if not ours or not peer:
         return "—"
     return f"{ours / peer if higher else peer / ours:.1f}x"
+
+
+PROXY_OURS = ("ours", "ours (production)")
+PROXY_PEERS = ("devpi mirror", "proxpi")
+# (label, how to read it, unit, higher is better, ratio shown): ratios of a few added
+# milliseconds are noise, so the cold rows show none.
+PROXY_ROWS = [
+    ("cached upstream page, 16 conn, req/s", lambda r: r["page_16"].rps, "{:.0f}", True, True),
+    ("cached upstream page, 16 conn, p99 ms", lambda r: r["page_16"].p99_ms, "{:.2f}", False,
+     True),
+    ("cached upstream file ({kb} KB wheel), 16 conn, req/s", lambda r: r["file_16"].rps,
+     "{:.0f}", True, True),
+    ("cached upstream file, 16 conn, p99 ms", lambda r: r["file_16"].p99_ms, "{:.2f}", False,
+     True),
+    ("cold miss ({cold} names), ms added over a direct GET, median",
+     lambda r: r["cold"]["added_median_ms"], "{:.1f}", False, False),
+    ("cold miss, ms added over a direct GET, p90", lambda r: r["cold"]["added_p90_ms"],
+     "{:.1f}", False, False),
+    ("the stand-in's own page latency (direct GET), median ms",
+     lambda r: r["cold"]["direct_median_ms"], "{:.1f}", False, False),
+    ("RSS after the runs, MiB", lambda r: r["rss_after"] / MIB, "{:.0f}", False, False),
+]
+
+
+def proxy_table(proxy: dict) -> str:
+    """The proxy section: ours in proxy mode against devpi's mirror and proxpi, one upstream."""
+    if not proxy:
+        return ""
+    results = proxy["servers"]
+    ours = [name for name in PROXY_OURS if name in results]
+    peers = [name for name in PROXY_PEERS if name in results]
+    ratios = [(mine, peer) for mine in ours for peer in peers]
+    header = ["proxy: measure", *ours, *peers, *(f"{mine} / {peer}" for mine, peer in ratios)]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for label, read, fmt, higher, ratio in PROXY_ROWS:
+        values = {name: _value(results[name], read) for name in [*ours, *peers]}
+        cells = [fmt.format(v) if v is not None else "—" for v in values.values()]
+        cells += [_ratio(values[mine], values[peer], higher) if ratio else "—"
+                  for mine, peer in ratios]
+        text = label.format(kb=proxy["file_kb"], cold=proxy["cold"])
+        lines.append("| " + " | ".join([text, *cells]) + " |")
+    wrong = [f"{name} {key}: {value.errors}" for name, result in results.items()
+             for key, value in result.items() if getattr(value, "errors", 0)]
+    notes = [f"**Non-2xx/3xx answers**: {', '.join(wrong)}" if wrong else
+             "Every cached page and file was answered 2xx/3xx (wrk's non-2xx count is 0)."]
+    notes += [f"**{name} did not run**: {error}" for name, error in proxy["errors"].items()]
+    notes.append(f"The proxy section took {proxy['seconds']:.0f} s.")
+    return "\n".join(lines) + "\n\n" + "\n\n".join(notes) + "\n"

@@ -77,13 +77,16 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 
 
 def start_ours(port: int, files: list[tuple[Path, str, str]], *, shape: str = "embedded",
-               rows_only: bool = False) -> Server:
+               rows_only: bool = False, upstream: str | None = None) -> Server:
     """Ours as `make run` starts it (gunicorn.conf.py defaults, access log on), with the
     trivial view of benchmarks.ceiling beside our routes; `shape="production"` puts it on
     PostgreSQL and Redis behind nginx. `rows_only` writes the data set's rows straight into
-    the database instead of uploading it (for the large growth sizes)."""
+    the database instead of uploading it (for the large growth sizes). `upstream` (a stand-in's
+    base URL) turns forwarding on in proxy mode, pointed at it (the proxy section)."""
     name = "ours" if shape == "embedded" else "ours (production)"
     data = WORK / ("ours" if shape == "embedded" else "ours-production")
+    if upstream:
+        data = data.with_name(f"{data.name}-proxy")
     shutil.rmtree(data, ignore_errors=True)
     data.mkdir(parents=True)
     env = {k: v for k, v in os.environ.items()
@@ -91,6 +94,9 @@ def start_ours(port: int, files: list[tuple[Path, str, str]], *, shape: str = "e
     app_port = port + 1000 if shape == "production" else port
     env |= {"REGISTRY_DATA_DIR": str(data), "PORT": str(app_port),
             "DJANGO_SETTINGS_MODULE": "benchmarks.ceiling"}
+    if upstream:
+        env |= {"REGISTRY_PYPI_UPSTREAM_URL": f"{upstream}/simple",
+                "REGISTRY_PYPI_FORWARDING_MODE": "proxy"}
     if shape == "production":
         _fresh_postgres()
         subprocess.run(["redis-cli", "-u", REDIS_URL, "flushdb"], check=True,
@@ -104,7 +110,7 @@ def start_ours(port: int, files: list[tuple[Path, str, str]], *, shape: str = "e
     listing.write_text(json.dumps([(path.name, n, v) for path, n, v in files]))
     script = data / "setup.py"
     script.write_text(_SETUP + (_ROWS.format(listing=str(listing)) if rows_only else "")
-                      + _PRINT)
+                      + (_PROXY if upstream else "") + _PRINT)
     created = subprocess.run([*manage, "shell", "-c", f"exec(open({str(script)!r}).read())"],
                              env=env, cwd=REPO, check=True, capture_output=True,
                              text=True).stdout.split()
@@ -189,6 +195,12 @@ with transaction.atomic():
         PackageFile.objects.create(
             package=pkg, project=p, file=f"none/{{i}}", file_name=f"fleet_{{i}}-1.0.tar.gz",
             size=1, sha256="0" * 64, md5="0" * 32, blake2_256="0" * 64, packagetype="sdist")
+"""
+
+_PROXY = """
+settings.pypi_package_requests_forwarding = True
+settings.pypi_package_requests_forwarding_mode = "proxy"
+settings.save()
 """
 
 _PRINT = """

@@ -31,11 +31,19 @@ class UpstreamFile:
     served_bytes: bytes | None = None  # tampered: what is sent instead of `data`
     metadata: bytes | None = None
 
+    @functools.cached_property
+    def name(self) -> str:  # once: every page request looks at every file's name
+        return self._parsed[0]
+
     @property
-    def name(self) -> str:
+    def version(self) -> str:
+        return str(self._parsed[1])
+
+    @functools.cached_property
+    def _parsed(self) -> tuple:
         if self.filename.endswith(".whl"):
-            return parse_wheel_filename(self.filename)[0]
-        return parse_sdist_filename(self.filename)[0]
+            return parse_wheel_filename(self.filename)[:2]
+        return parse_sdist_filename(self.filename)
 
     @functools.cached_property
     def sha256(self) -> str:  # computed once: a 200 MB file is hashed for every page otherwise
@@ -72,6 +80,9 @@ class FakeUpstream:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in two writes: with Nagle on, a client that keeps the
+            # connection alive waits for its own delayed ACK (40 ms) before the body.
+            disable_nagle_algorithm = True
 
             def setup(self) -> None:
                 super().setup()
@@ -165,7 +176,7 @@ class FakeUpstream:
         payload = {
             "meta": {"api-version": "1.4"}, "name": name,
             "project-status": {"status": status, **({"reason": reason} if reason else {})},
-            "versions": sorted({f.filename.split("-")[1] for f in files}),
+            "versions": sorted({f.version for f in files}),
             "files": [self._json_file(f, hostile) for f in files],
         }
         return json.dumps(payload).encode()
