@@ -6,10 +6,11 @@ embedded default, where no nginx micro-cache stands in front (issue 14). This WS
 keeps the final bytes and headers of those answers and serves a repeat of the same request
 with none of that: one read of the public generation and one cache read.
 
-What is kept: only what `public_page` marked in the request's environ as an anonymous page of
-our own rows or an anonymous miss, under the public generation it read *before* the database
-(so an entry is never newer than what it says, and a write that replaces the generation ends
-it everywhere, as for `public_page`). Which requests: GET of a simple-index URL with no
+What is kept: only what `public_page` marked in the request's environ as an anonymous page or
+miss it keeps, under the public generation it read *before* the database (so an entry is never
+newer than what it says, and a write that replaces the generation ends it everywhere, as for
+`public_page`) and for as long as `public_page` keeps it (an upstream's page: its TTL).
+Which requests: GET of a simple-index URL with no
 credential of any kind (no Authorization, token header, cookie or query string) and no
 conditional or range header (those go to Django, which answers 304s). The key holds
 everything the answer is built from: the generation, the path, the host and scheme as the
@@ -32,9 +33,9 @@ Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 
-# Set by index_cache.public_page: the generation an anonymous page or miss was answered under.
+# Set by index_cache.public_page: the generation an anonymous page or miss was answered under,
+# and the seconds it may be kept (an upstream's page lives by the upstream's TTL).
 MARK = "registry.public_generation"
-CACHE_SECONDS = 24 * 3600  # keys change with the generation; expiry only frees memory
 _PREFIX = "pypi-front:v1:"
 _SIMPLE = re.compile(r"/api/v4/(?:projects|groups)/.+/packages/pypi/simple(?:/.*)?")
 _CREDENTIALS_OR_CONDITIONS = (
@@ -89,15 +90,15 @@ def _key(environ: Environ, generation: str) -> str:
 
 
 def _store(environ: Environ, answered: dict[str, Any], result: Iterable[bytes]) -> None:
-    generation = environ.get(MARK)
+    mark = environ.get(MARK)
     status: str = answered.get("status", "")
     headers: list[tuple[str, str]] = answered.get("headers", [])
     if (
-        generation is None
+        mark is None
         or not status.startswith(_KEPT_STATUSES)
         or not isinstance(result, HttpResponse)  # never a streamed or file response
         or any(name.lower() == "set-cookie" for name, _ in headers)
     ):
         return
-    cache.set(_key(environ, generation), (status, tuple(headers), result.content),
-              CACHE_SECONDS)
+    generation, seconds = mark
+    cache.set(_key(environ, generation), (status, tuple(headers), result.content), seconds)

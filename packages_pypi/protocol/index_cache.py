@@ -12,8 +12,9 @@ ids of the projects they read), so a page is never served to a caller who may no
 """
 
 import hashlib
+import time
 from collections.abc import Callable
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
@@ -26,12 +27,15 @@ from registry.http.exceptions import NotFound
 
 CACHE_SECONDS = 24 * 3600  # keys change on writes; expiry only frees memory
 _PREFIX = "pypi-page:v1:"
-_PUBLIC_PREFIX = "pypi-public:v1:"
+_PUBLIC_PREFIX = "pypi-public:v2:"
 _PUBLIC_VALUE_PREFIX = "pypi-public-value:v1:"
 _MISS = "miss"
 # Set on the responses `cached_page` answers: our own rendering of our own rows, which the
 # public cache may keep (a redirect or anything else a view answers is never kept).
 _OWN_PAGE = "_registry_own_page"
+# Set by `keep_for` on a page that is not of our own rows (the upstream's): how many seconds
+# the public cache may keep it.
+_KEEP_FOR = "_registry_keep_for"
 T = TypeVar("T")
 
 
@@ -73,57 +77,95 @@ def public_page(
     generation; any other caller gets `answer()` as it is.
 
     `parts` name the request as the URL does (scope reference, name, media type): host and
-    scheme are added. The generation is read before `answer()` reads the database.
+    scheme are added. The generation is read before `answer()` reads the database. Our own
+    pages are kept until the generation changes; an upstream's page (`keep_for`) only as long
+    as it says.
     """
     if not principal.is_anonymous or (generation := public_generation()) is None:
         return answer()
     key = _PUBLIC_PREFIX + page_key(request, generation, *parts)
     hit = cache.get(key)
     if hit == _MISS:
-        _front_cacheable(request, generation)
+        _front_cacheable(request, generation, CACHE_SECONDS)
         raise Miss()
     if hit is not None:
-        content_type, body, etag = hit
+        content_type, body, etag, expires = hit
         response = _validators(HttpResponse(body, content_type=content_type), principal, etag)
-        _front_cacheable(request, generation)
+        if (left := _seconds_left(expires)) > 0:
+            _front_cacheable(request, generation, left)
         return _not_modified(request, response, etag) or response
     try:
         response = answer()
     except Miss:
         cache.set(key, _MISS, CACHE_SECONDS)
-        _front_cacheable(request, generation)
+        _front_cacheable(request, generation, CACHE_SECONDS)
         raise
-    if response.status_code == 200 and getattr(response, _OWN_PAGE, False):
-        stored = (response["Content-Type"], response.content, response["ETag"])
-        cache.set(key, stored, CACHE_SECONDS)
-        _front_cacheable(request, generation)
+    seconds = _keepable_for(response)
+    if seconds > 0:
+        expires = time.time() + seconds if seconds < CACHE_SECONDS else 0.0
+        cache.set(key, (response["Content-Type"], response.content, response["ETag"], expires),
+                  seconds)
+        _front_cacheable(request, generation, seconds)
     return response
 
 
-def _front_cacheable(request: HttpRequest, generation: str) -> None:
-    """Tell the front cache (`front_cache`) that this answer is the public one, and under
-    which generation; anything else (an upstream's page, a redirect) is never marked."""
-    request.META[front_cache.MARK] = generation
+def keep_for(response: HttpResponse, seconds: int) -> HttpResponse:
+    """Let the public cache keep `response` (not a page of our own rows) for `seconds`."""
+    setattr(response, _KEEP_FOR, seconds)
+    return response
+
+
+def _keepable_for(response: HttpResponse) -> int:
+    if response.status_code != 200:
+        return 0
+    if getattr(response, _OWN_PAGE, False):
+        return CACHE_SECONDS
+    return int(getattr(response, _KEEP_FOR, 0))
+
+
+def _seconds_left(expires: float) -> int:
+    return CACHE_SECONDS if not expires else int(expires - time.time())
+
+
+def _front_cacheable(request: HttpRequest, generation: str, seconds: int) -> None:
+    """Tell the front cache (`front_cache`) that this answer is the public one, under which
+    generation and for how long; anything else (a redirect, an error) is never marked."""
+    request.META[front_cache.MARK] = (generation, seconds)
+
+
+class PublicSlot:
+    """One anonymous request's entry in the public cache, for what it resolves to rather
+    than what it answers (a download streams its file, but which file it is, and that the
+    caller may have it, is decided by rows alone). For any other caller it holds nothing.
+
+    The generation is read when the slot is made, before the caller reads the database.
+    """
+
+    def __init__(self, request: HttpRequest, principal: Principal, parts: tuple) -> None:
+        self.key: str | None = None
+        if principal.is_anonymous and (generation := public_generation()) is not None:
+            self.key = _PUBLIC_VALUE_PREFIX + page_key(request, generation, *parts)
+
+    def get(self) -> Any:
+        return cache.get(self.key) if self.key else None
+
+    def set(self, value: object, seconds: int = CACHE_SECONDS) -> None:
+        if self.key and seconds > 0:
+            cache.set(self.key, value, seconds)
 
 
 def public_value(
     request: HttpRequest, principal: Principal, parts: tuple, find: Callable[[], T | None]
 ) -> T | None:
     """For an anonymous caller, what `find()` returns (unless None) kept under the public
-    generation, as `public_page` keeps pages; any other caller gets `find()` as it is.
-
-    For what a request resolves to rather than what it answers: a download streams its file,
-    but which file it is (and that the caller may have it) is decided by rows alone.
-    """
-    if not principal.is_anonymous or (generation := public_generation()) is None:
-        return find()
-    key = _PUBLIC_VALUE_PREFIX + page_key(request, generation, *parts)
-    hit = cache.get(key)
+    generation (a `PublicSlot`); any other caller gets `find()` as it is."""
+    slot = PublicSlot(request, principal, parts)
+    hit = slot.get()
     if hit is not None:
         return cast(T, hit)
     value = find()
     if value is not None:
-        cache.set(key, value, CACHE_SECONDS)
+        slot.set(value)
     return value
 
 

@@ -2,6 +2,9 @@
 served through our files route. The guard and the policy decide; packages_pypi.upstream does.
 """
 
+import datetime
+
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.utils import timezone
@@ -32,10 +35,11 @@ def proxied_page(
 ) -> HttpResponse:
     """The upstream's page for `name` (already through the guard), as our own page."""
     page = _page(config, name)
-    entries = policy.served(config.policy, name, page.installable, timezone.now())
+    now = timezone.now()
+    entries = policy.served(config.policy, name, page.installable, now)
     display = page.name
     sizes = files.cached_sizes(name, entries)
-    return index_cache.conditional(request, principal, simple.page_response(
+    response = index_cache.conditional(request, principal, simple.page_response(
         simple.ProjectPage(
             [entry.file_entry(display, stored_size=sizes.get(entry.sha256))
              for entry in entries], normalized_name=name,
@@ -43,6 +47,30 @@ def proxied_page(
         ),
         renderer,
     ))
+    return index_cache.keep_for(response, _rendering_lifetime(config, page, now))
+
+
+# While the upstream fails, the stale page we serve is kept this long before we ask again.
+STALE_RETRY_SECONDS = 30
+# With a minimum release age, a file comes of age with time alone: render again this often.
+AGE_RULE_SECONDS = 60
+
+
+def _rendering_lifetime(config: UpstreamConfig, page: CachedPage, now: datetime.datetime) -> int:
+    """How long our rendering of `page` may be kept (the anonymous public cache): never past
+    the page's own freshness, so a revalidation, and the takedowns and yanks it brings, is
+    never hidden behind it. Our own rows and settings end it sooner: their writes replace the
+    public generation it is kept under."""
+    if config.offline:
+        # Nothing upstream is asked until an admin turns this off (a settings write).
+        lifetime = settings.REGISTRY_PYPI_UPSTREAM_TTL
+    elif page.stale:  # the upstream failed: ask it again soon, not on every request
+        lifetime = STALE_RETRY_SECONDS
+    else:
+        lifetime = max(int(page.fresh_for(now)), 0)
+    if config.policy.min_release_age_hours:
+        lifetime = min(lifetime, AGE_RULE_SECONDS)
+    return lifetime
 
 
 def proxied_file(
@@ -50,17 +78,26 @@ def proxied_file(
     metadata: bool,
 ) -> HttpResponseBase:
     """An upstream file (or its PEP 658 metadata) that our page for its name lists."""
+    # For anonymous callers, a stored file is found as their page was: kept under the public
+    # generation for as long as the page it is listed on.
+    slot = index_cache.PublicSlot(request, principal, ("upstream-file", group.pk, sha256.lower(),
+                                                       filename, metadata))
+    if (kept := slot.get()) is not None:
+        files.file_used(kept)
+        return serve_file(request, kept)
     config = upstream_config(group)
     name = _name_of(filename)
     if not config.proxy or name is None or forwardable_name(
         principal=principal, group=group, requested_name=name
     ) is None:
         raise NotFound("Package")
-    entry = _served_entry(config, _page(config, name), sha256, filename)
+    page = _page(config, name)
+    entry = _served_entry(config, page, sha256, filename)
     row = files.upstream_file_for(name, entry)
     if metadata:
         return _metadata_response(request, row, entry, config)
     if row.cached:
+        slot.set(row, _rendering_lifetime(config, page, timezone.now()))
         files.file_used(row)
         return serve_file(request, row)
     if config.offline:

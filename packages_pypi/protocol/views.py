@@ -9,6 +9,7 @@ import functools
 import hashlib
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -392,6 +393,13 @@ def _miss(
 _Where = tuple[Group, Scope, Q]
 
 
+@dataclass(frozen=True)
+class _Found:
+    """What a download URL names: our file, or the group whose upstream may have it."""
+
+    what: PackageFile | Group
+
+
 def _download(
     request: Request, principal: Principal, parts: tuple[str, str],
     where: Callable[[], _Where], sha256: str, filename: str,
@@ -401,22 +409,24 @@ def _download(
     distribution = filename.removesuffix(METADATA_SUFFIX)
     decided = functools.cache(where)
 
-    def find() -> PackageFile | None:
-        _, scope, readers = decided()
-        return selectors.file_for_download(scope, sha256, distribution,
-                                           quarantine_readers=readers)
+    def find() -> _Found:
+        """Our file, or (none of ours) the group whose upstream may have it."""
+        group, scope, readers = decided()
+        return _Found(selectors.file_for_download(
+            scope, sha256, distribution, quarantine_readers=readers
+        ) or group)
 
     # pip and uv ask for a file's metadata and then the file: for anonymous callers which
     # file a URL names is kept like a page, so neither request reads the database.
-    package_file = index_cache.public_value(
+    found = index_cache.public_value(
         request, principal, (*parts, sha256.lower(), distribution), find
     )
-    if package_file is None:
+    package_file = found.what if found is not None else None
+    if not isinstance(package_file, PackageFile):
         # Not ours: perhaps an upstream file our proxied page listed.
-        group, _, _ = decided()
         return proxy.proxied_file(
-            request._request, principal, group=group, sha256=sha256, filename=distribution,
-            metadata=metadata,
+            request._request, principal, group=package_file or decided()[0], sha256=sha256,
+            filename=distribution, metadata=metadata,
         )
     if metadata:
         return _core_metadata(request, package_file)

@@ -5,6 +5,7 @@ ETag and Last-Modified (a 304 renews it). When the upstream fails, the cached pa
 however stale; a refused answer (malformed, oversized, a wrong host) caches nothing.
 """
 
+import dataclasses
 import datetime
 import logging
 from dataclasses import dataclass
@@ -28,6 +29,17 @@ class CachedPage:
     files: list[UpstreamEntry]
     status: str = STATUS_ACTIVE
     status_reason: str = ""
+    # When the upstream last confirmed the page; its TTL counts from here.
+    validated_at: datetime.datetime | None = None
+    # Served past its TTL because the upstream failed to revalidate it.
+    stale: bool = False
+
+    def fresh_for(self, now: datetime.datetime) -> float:
+        """Seconds until the page is due for revalidation (0 or less: due now)."""
+        if self.validated_at is None:
+            return 0.0
+        ttl = datetime.timedelta(seconds=settings.REGISTRY_PYPI_UPSTREAM_TTL)
+        return (self.validated_at + ttl - now).total_seconds()
 
     @property
     def installable(self) -> list[UpstreamEntry]:
@@ -62,13 +74,13 @@ def upstream_page_get(name: str, *, offline: bool = False) -> CachedPage | None:
         if row is None:
             raise
         logger.warning("upstream page of %s: %s; serving the cached copy", name, error.reason)
-        return _cached(row)
+        return dataclasses.replace(_cached(row), stale=True)
 
 
 def _cached(row: UpstreamPage) -> CachedPage:
     return CachedPage(
         name=row.normalized_name, files=pages.entries_from_json(row.files),
-        status=row.status, status_reason=row.status_reason,
+        status=row.status, status_reason=row.status_reason, validated_at=row.validated_at,
     )
 
 
@@ -82,7 +94,8 @@ def _refresh(name: str, row: UpstreamPage | None) -> CachedPage | None:
         page_url(name), headers=headers, max_bytes=settings.REGISTRY_PYPI_UPSTREAM_MAX_PAGE_BYTES
     )
     if fetched.status == 304 and row is not None:
-        UpstreamPage.objects.filter(pk=row.pk).update(validated_at=timezone.now())
+        row.validated_at = timezone.now()
+        UpstreamPage.objects.filter(pk=row.pk).update(validated_at=row.validated_at)
         return _cached(row)
     if fetched.status == 404:
         _forget(name, row)

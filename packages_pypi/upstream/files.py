@@ -11,6 +11,7 @@ import contextlib
 import datetime
 import hashlib
 import logging
+import math
 import tempfile
 import time
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from packages_pypi.blobs import blob_delete
+from packages_pypi.public_generation import public_generation_replace
 from packages_pypi.upload_temp import UPLOAD_TEMP_PREFIX, upload_temp_dir
 from packages_pypi.upstream import client
 from packages_pypi.upstream.client import UpstreamRefused, UpstreamUnavailable
@@ -35,6 +37,7 @@ logger = logging.getLogger(__name__)
 LEASE = datetime.timedelta(seconds=60)
 LEASE_RENEW_SECONDS = 10.0
 WAIT_POLL_SECONDS = 0.2
+_USES_REMEMBERED = 10_000
 USE_RECORD_RESOLUTION = datetime.timedelta(minutes=1)
 
 
@@ -64,8 +67,18 @@ def cached_sizes(name: str, entries: list[UpstreamEntry]) -> dict[str, int]:
     return dict(rows)
 
 
+# When this process last recorded a use of each file: repeated downloads skip the UPDATE.
+_uses_recorded: dict[int, float] = {}
+
+
 def file_used(row: UpstreamFile) -> None:
     """Record a use (at most once a minute): the cache bound drops the least recently used."""
+    moment = time.monotonic()
+    if moment - _uses_recorded.get(row.pk, -math.inf) < USE_RECORD_RESOLUTION.total_seconds():
+        return
+    if len(_uses_recorded) > _USES_REMEMBERED:
+        _uses_recorded.clear()
+    _uses_recorded[row.pk] = moment
     now = timezone.now()
     UpstreamFile.objects.filter(
         Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - USE_RECORD_RESOLUTION), pk=row.pk
@@ -259,6 +272,7 @@ def blob_forget(pk: int) -> bool:
     key = UpstreamFile.objects.filter(pk=pk).values_list("file", flat=True).first()
     if not key or not UpstreamFile.objects.filter(pk=pk, file=key).update(file=""):
         return False
+    public_generation_replace()  # anonymous downloads keep the rows they found
     blob_delete(key)
     return True
 

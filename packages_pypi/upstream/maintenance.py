@@ -7,6 +7,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from packages_pypi.blobs import blob_delete
+from packages_pypi.public_generation import public_generation_replace
 from packages_pypi.upstream.files import cache_trim
 from packages_pypi.upstream.models import UpstreamFile
 
@@ -48,4 +49,6 @@ def cache_purge_rows(files: QuerySet[UpstreamFile]) -> int:
         if UpstreamFile.objects.filter(pk=pk).delete()[0] and key:
             blob_delete(key)
         count += 1
+    if count:
+        public_generation_replace()  # anonymous downloads keep the rows they found
     return count

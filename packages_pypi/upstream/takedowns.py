@@ -9,6 +9,7 @@ import logging
 
 from django.utils import timezone
 
+from packages_pypi.public_generation import public_generation_replace
 from packages_pypi.upstream.models import UpstreamEvent, UpstreamFile
 from packages_pypi.upstream.pages import UpstreamEntry
 from projects.audit.services import audit_event_record
@@ -41,16 +42,21 @@ def takedowns_apply(*, name: str, old: list[UpstreamEntry], new: list[UpstreamEn
     """Record and mark the files of `old` that `new` no longer lists; note a quarantine."""
     listed = {(entry.sha256, entry.filename) for entry in new}
     now = timezone.now()
+    taken_down = False
     for entry in old:
         if (entry.sha256, entry.filename) in listed:
             continue
         UpstreamFile.objects.filter(
             sha256=entry.sha256, file_name=entry.filename, taken_down_at=None
         ).update(taken_down_at=now)
+        taken_down = True
         security_event_record(
             kind=UpstreamEvent.Kind.TAKEDOWN, name=name, file_name=entry.filename,
             sha256=entry.sha256, detail="no longer listed upstream; no longer served",
         )
+    if taken_down:
+        # Kept anonymous pages and downloads end at the page's TTL anyway; this ends them now.
+        public_generation_replace()
     if new_status == "quarantined" and old_status != "quarantined":
         security_event_record(
             kind=UpstreamEvent.Kind.QUARANTINE, name=name,
