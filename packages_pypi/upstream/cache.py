@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from packages_pypi.upstream import client, pages
@@ -117,16 +117,29 @@ def _store(name: str, parsed: pages.ParsedPage, fetched: client.Fetched) -> Cach
                 name=name, old=pages.entries_from_json(old.files), new=parsed.files,
                 old_status=old.status, new_status=parsed.status,
             )
-        row, _ = UpstreamPage.objects.update_or_create(
-            normalized_name=name,
-            defaults={
-                "files": [entry.as_dict() for entry in parsed.files],
-                "status": parsed.status, "status_reason": parsed.status_reason[:2000],
-                "etag": fetched.etag[:512], "last_modified": fetched.last_modified[:128],
-                "validated_at": timezone.now(),
-            },
-        )
+        fields = {
+            "files": [entry.as_dict() for entry in parsed.files],
+            "status": parsed.status, "status_reason": parsed.status_reason[:2000],
+            "etag": fetched.etag[:512], "last_modified": fetched.last_modified[:128],
+            "validated_at": timezone.now(),
+        }
+        # The row we locked, or a new one: not update_or_create, which would look it up
+        # again (a cold miss is on the client's clock).
+        row = old or _created(name, fields)
+        if old is not None:
+            for field, value in fields.items():
+                setattr(row, field, value)
+            row.save(update_fields=list(fields))
     return _cached(row)
+
+
+def _created(name: str, fields: dict) -> UpstreamPage:
+    try:
+        with transaction.atomic():
+            return UpstreamPage.objects.create(normalized_name=name, **fields)
+    except IntegrityError:  # another server stored it first: ours is as new
+        UpstreamPage.objects.filter(normalized_name=name).update(**fields)
+        return UpstreamPage.objects.get(normalized_name=name)
 
 
 def _forget(name: str, row: UpstreamPage | None) -> None:
