@@ -220,17 +220,21 @@ def _package_upsert(
 
     GitLab upserts package metadata on every upload (spec §3.3): the last file wins.
     """
+    fields = {field: _truncate(Package(), field, value)
+              for field, value in _metadata_fields(metadata).items()}
     package, created = Package.objects.exclude(
         status=Package.Status.PENDING_DESTRUCTION
     ).get_or_create(
         project=project,
         normalized_name=canonicalize_name(form.name),
         canonical_version=canonicalize_version(form.version),
-        defaults={"name": form.name, "version": form.version, "creator": principal.user},
+        defaults={"name": form.name, "version": form.version, "creator": principal.user,
+                  **fields},
     )
-    for field, value in _metadata_fields(metadata).items():
-        setattr(package, field, _truncate(package, field, value))
-    package.save()
+    if not created:  # a new one was inserted with its metadata already
+        for field, value in fields.items():
+            setattr(package, field, value)
+        package.save()
     return package, created
 
 
