@@ -1,6 +1,7 @@
 """The front cache: a repeated anonymous index request is answered before Django, and only
 that; every write, credential, condition and non-page answer goes to Django."""
 
+import contextlib
 import io
 import sys
 
@@ -33,12 +34,20 @@ class CountingDjango:
 
 @pytest.fixture
 def django_app():
-    # As Django's test client does: the test's transaction keeps its connection.
+    return CountingDjango()
+
+
+@contextlib.contextmanager
+def _keeping_the_tests_connection():
+    """As Django's test client does round each request (and reconnects after it, so this is
+    needed round every one): the test's transaction keeps its database connection."""
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
-    yield CountingDjango()
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
@@ -63,10 +72,11 @@ def _get(app, path, accept="text/html", **extra):
     def start_response(status, headers, exc_info=None):
         answered.update(status=int(status[:3]), headers=dict(headers))
 
-    result = app(environ, start_response)
-    body = b"".join(result)
-    if hasattr(result, "close"):
-        result.close()
+    with _keeping_the_tests_connection():
+        result = app(environ, start_response)
+        body = b"".join(result)
+        if hasattr(result, "close"):
+            result.close()
     return answered["status"], answered["headers"], body
 
 
