@@ -421,11 +421,12 @@ def _download(
     found = index_cache.public_value(
         request, principal, (*parts, sha256.lower(), distribution), find
     )
-    package_file = found.what if found is not None else None
-    if not isinstance(package_file, PackageFile):
+    assert found is not None  # find() always answers
+    package_file = found.what
+    if isinstance(package_file, Group):
         # Not ours: perhaps an upstream file our proxied page listed.
         return proxy.proxied_file(
-            request._request, principal, group=package_file or decided()[0], sha256=sha256,
+            request._request, principal, group=package_file, sha256=sha256,
             filename=distribution, metadata=metadata,
         )
     if metadata:

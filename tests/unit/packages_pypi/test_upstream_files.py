@@ -14,19 +14,11 @@ from packages_pypi.models import UpstreamFile
 from projects.models import ApplicationSettings
 from projects.roles import Visibility
 from tests.factories import make_group, make_project
-from tests.fakes.upstream import FakeUpstream
 from tests.pypi_driver import Registry, project_scope, sdist, wheel
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 JSON = "application/vnd.pypi.simple.v1+json"
-
-
-@pytest.fixture
-def upstream(settings):
-    with FakeUpstream() as fake:
-        settings.REGISTRY_PYPI_UPSTREAM_URL = f"{fake.url}/simple"
-        yield fake
 
 
 @pytest.fixture

@@ -16,13 +16,6 @@ JSON = "application/vnd.pypi.simple.v1+json"
 
 
 @pytest.fixture
-def upstream(settings):
-    with FakeUpstream() as fake:
-        settings.REGISTRY_PYPI_UPSTREAM_URL = f"{fake.url}/simple"
-        yield fake
-
-
-@pytest.fixture
 def elsewhere():
     """Another server on this machine: an internal service the upstream wants us to reach."""
     with FakeUpstream() as fake:

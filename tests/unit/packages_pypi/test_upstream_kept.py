@@ -17,19 +17,11 @@ from projects.models import ApplicationSettings
 from projects.roles import Visibility
 from projects.services import application_settings_update
 from tests.factories import make_group, make_project
-from tests.fakes.upstream import FakeUpstream
 from tests.pypi_driver import Registry, project_scope, wheel
 
 pytestmark = pytest.mark.django_db
 
 JSON = "application/vnd.pypi.simple.v1+json"
-
-
-@pytest.fixture
-def upstream(settings):
-    with FakeUpstream() as fake:
-        settings.REGISTRY_PYPI_UPSTREAM_URL = f"{fake.url}/simple"
-        yield fake
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from projects.roles import AccessLevel, Visibility
 from projects.upstream_rules import InvalidRule, parse_rule
 from tests.conftest import basic_auth
 from tests.factories import add_member, make_group, make_pat, make_project, make_user
-from tests.fakes.upstream import FakeUpstream
 from tests.pypi_driver import Registry, group_scope, project_scope, wheel
 
 pytestmark = pytest.mark.django_db
@@ -21,13 +20,6 @@ JSON = "application/vnd.pypi.simple.v1+json"
 NOW = timezone.now()
 YESTERDAY = NOW - datetime.timedelta(days=1)
 LAST_MONTH = NOW - datetime.timedelta(days=30)
-
-
-@pytest.fixture
-def upstream(settings):
-    with FakeUpstream() as fake:
-        settings.REGISTRY_PYPI_UPSTREAM_URL = f"{fake.url}/simple"
-        yield fake
 
 
 @pytest.fixture

@@ -22,13 +22,6 @@ JSON = "application/vnd.pypi.simple.v1+json"
 
 
 @pytest.fixture
-def upstream(settings):
-    with FakeUpstream() as fake:
-        settings.REGISTRY_PYPI_UPSTREAM_URL = f"{fake.url}/simple"
-        yield fake
-
-
-@pytest.fixture
 def project():
     group = make_group("acme", visibility=Visibility.PUBLIC)
     return make_project("tools", namespace=group, visibility=Visibility.PUBLIC)
